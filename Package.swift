@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+// Renkei (連携): the care-plan data exchange. See README.md and ../shared/DESIGN.md for the module map;
+// arrows in that map are the `dependencies` below and must keep pointing one way.
+import PackageDescription
+
+let package = Package(
+    name: "Renkei",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RenkeiModel", targets: ["RenkeiModel"]),
+        .library(name: "RenkeiCrypto", targets: ["RenkeiCrypto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Value types shared by every layer.
+        .target(name: "RenkeiModel"),
+
+        // One Swift module wraps each C library; no C type leaves it.
+        .target(name: "RenkeiCrypto", dependencies: ["COpenSSL"]),
+
+        .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto"]),
+    ]
+)
