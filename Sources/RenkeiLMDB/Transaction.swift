@@ -1,0 +1,168 @@
+internal import CLMDB
+
+/// What read-only and write transactions share: reads of any database at the transaction's snapshot.
+///
+/// A transaction is confined to the closure that received it (`Environment.read` / `.write`) and is not
+/// `Sendable`. Buffers it hands out point into the memory map and are valid until the transaction ends
+/// (and, in a write transaction, until the next write to the same database); copy what must outlive that.
+public class Transaction {
+    let handle: OpaquePointer
+    let environment: Environment
+    private(set) var isOpen = true
+
+    init(handle: OpaquePointer, environment: Environment) {
+        self.handle = handle
+        self.environment = environment
+    }
+
+    func ensureOpen() throws {
+        guard isOpen else { throw LMDBError(code: .closed, operation: "transaction") }
+    }
+
+    /// Ends the transaction: commit (write transactions) or abort/reset.
+    func end(commit: Bool) {
+        guard isOpen else { return }
+        isOpen = false
+        mdb_txn_abort(handle)
+    }
+
+    func markEnded() { isOpen = false }
+
+    /// The value stored under `key`, as a buffer into the map (see the type's note on lifetime), or nil.
+    public func get(_ database: Database, key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        try ensureOpen()
+        try validate(key: key)
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var data = MDB_val()
+        let status = mdb_get(handle, database.dbi, &keyValue, &data)
+        if status == MDB_NOTFOUND { return nil }
+        try check(status, "mdb_get", detail: database.name)
+        return UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
+    }
+
+    /// The value stored under `key`, copied, or nil.
+    public func get(_ database: Database, key: [UInt8]) throws -> [UInt8]? {
+        try key.withUnsafeBytes { raw throws in try get(database, key: raw).map { Array($0) } }
+    }
+
+    /// Whether `key` is present.
+    public func contains(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
+        try get(database, key: key) != nil
+    }
+
+    /// Runs `body` with a cursor over `database`; the cursor is closed when `body` returns or throws.
+    public func withCursor<R>(_ database: Database, _ body: (Cursor) throws -> R) throws -> R {
+        try ensureOpen()
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, database.dbi, &cursor), "mdb_cursor_open", detail: database.name)
+        let wrapper = Cursor(handle: cursor!, database: database)
+        defer { wrapper.close() }
+        return try body(wrapper)
+    }
+
+    /// The number of entries in `database` at this snapshot.
+    public func count(_ database: Database) throws -> Int {
+        try ensureOpen()
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, database.dbi, &stat), "mdb_stat", detail: database.name)
+        return stat.ms_entries
+    }
+
+    func validate(key: UnsafeRawBufferPointer) throws {
+        guard key.count > 0, key.count <= 511 else {
+            throw LMDBError(code: .invalidArgument, operation: "key", detail: "a key must have 1 to 511 bytes, not \(key.count)")
+        }
+    }
+}
+
+/// A read-only transaction: a consistent snapshot, usable on the thread that runs the closure.
+public final class ReadTransaction: Transaction {}
+
+/// A write transaction, or a child of one (see `nested`).
+public final class WriteTransaction: Transaction {
+    private var hasOpenChild = false
+
+    override func ensureOpen() throws {
+        try super.ensureOpen()
+        guard !hasOpenChild else {
+            throw LMDBError(code: .badTransaction, operation: "transaction", detail: "the parent is in use by a nested transaction")
+        }
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ database: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, options: PutOptions = []) throws {
+        try ensureOpen()
+        try validate(key: key)
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_put(handle, database.dbi, &keyValue, &data, options.rawValue), "mdb_put", detail: database.name)
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ database: Database, key: [UInt8], value: [UInt8], options: PutOptions = []) throws {
+        try key.withUnsafeBytes { k throws in
+            try value.withUnsafeBytes { v throws in try put(database, key: k, value: v, options: options) }
+        }
+    }
+
+    /// Reserves `count` bytes under `key` and lets `fill` write them in place (no intermediate copy).
+    public func put(_ database: Database, key: UnsafeRawBufferPointer, reservingCount count: Int, options: PutOptions = [], fill: (UnsafeMutableRawBufferPointer) -> Void) throws {
+        try ensureOpen()
+        try validate(key: key)
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var data = MDB_val(mv_size: count, mv_data: nil)
+        try check(mdb_put(handle, database.dbi, &keyValue, &data, options.rawValue | UInt32(MDB_RESERVE)), "mdb_put(reserve)", detail: database.name)
+        fill(UnsafeMutableRawBufferPointer(start: data.mv_data, count: count))
+    }
+
+    /// Deletes `key`. Returns whether it was present.
+    @discardableResult
+    public func delete(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
+        try ensureOpen()
+        try validate(key: key)
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        let status = mdb_del(handle, database.dbi, &keyValue, nil)
+        if status == MDB_NOTFOUND { return false }
+        try check(status, "mdb_del", detail: database.name)
+        return true
+    }
+
+    /// Deletes `key`. Returns whether it was present.
+    @discardableResult
+    public func delete(_ database: Database, key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { k throws in try delete(database, key: k) }
+    }
+
+    /// Removes every entry of `database` (the database stays).
+    public func removeAll(_ database: Database) throws {
+        try ensureOpen()
+        try check(mdb_drop(handle, database.dbi, 0), "mdb_drop", detail: database.name)
+    }
+
+    /// Runs `body` in a child transaction: its writes join this transaction if `body` returns, and are
+    /// discarded (this transaction unchanged) if it throws. The parent cannot be used meanwhile.
+    public func nested<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        try ensureOpen()
+        var child: OpaquePointer?
+        try check(mdb_txn_begin(environment.handle, handle, 0, &child), "mdb_txn_begin(nested)")
+        let transaction = WriteTransaction(handle: child!, environment: environment)
+        hasOpenChild = true
+        defer { hasOpenChild = false }
+        let value: R
+        do {
+            value = try body(transaction)
+        } catch {
+            transaction.end(commit: false)
+            throw error
+        }
+        try transaction.commit()
+        return value
+    }
+
+    /// Commits. On failure LMDB has already freed the transaction; nothing of it was written.
+    func commit() throws {
+        try super.ensureOpen()
+        markEnded()
+        try check(mdb_txn_commit(handle), "mdb_txn_commit")
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import RenkeiLMDB
+import Testing
+
+/// A fresh folder under the system's temporary directory, removed when the test ends.
+final class TemporaryFolder {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-lmdb-\(UUID().uuidString)").path
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func key(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.bigEndian) { Array($0) } }
+
+@Suite struct EnvironmentTests {
+    @Test func committedWritesAreVisibleAndThrownWritesLeaveNothing() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "things")
+        try env.write { txn in try txn.put(db, key: key(1), value: Array("one".utf8)) }
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try env.write { txn throws in
+                try txn.put(db, key: key(2), value: Array("two".utf8))
+                throw Refused()
+            }
+        }
+        try env.read { txn throws in
+            #expect(try txn.get(db, key: key(1)) == Array("one".utf8))
+            #expect(try txn.get(db, key: key(2)) == nil)
+            #expect(try txn.count(db) == 1)
+        }
+    }
+
+    @Test func dataSurvivesReopening() throws {
+        let folder = TemporaryFolder()
+        do {
+            let env = try Environment(path: folder.path)
+            let db = try env.database(named: "log")
+            try env.write { txn throws in
+                for n in 1...100 as ClosedRange<UInt64> { try txn.put(db, key: key(n), value: key(n * n), options: .append) }
+            }
+            env.close()
+        }
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "log")
+        try env.read { txn throws in
+            #expect(try txn.count(db) == 100)
+            #expect(try txn.get(db, key: key(7)) == key(49))
+        }
+    }
+
+    @Test func appendRefusesKeysOutOfOrder() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "log")
+        try env.write { txn in try txn.put(db, key: key(5), value: [1], options: .append) }
+        let error = try #require(throws: LMDBError.self) {
+            try env.write { txn in try txn.put(db, key: key(3), value: [1], options: .append) }
+        }
+        #expect(error.code == .keyExists)
+    }
+
+    @Test func cursorsScanRangesInKeyOrder() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "ordered")
+        try env.write { txn throws in
+            for n in [9, 3, 7, 1, 5] as [UInt64] { try txn.put(db, key: key(n), value: key(n)) }
+        }
+        let seen: [UInt64] = try env.read { txn throws in
+            try txn.withCursor(db) { cursor in
+                var seen: [UInt64] = []
+                try cursor.forEach(from: key(3), to: key(9)) { entry in
+                    seen.append(entry.key.loadUnaligned(as: UInt64.self).bigEndian)
+                    return true
+                }
+                return seen
+            }
+        }
+        #expect(seen == [3, 5, 7])
+        let last = try env.read { txn throws in try txn.withCursor(db) { try $0.last().map { Array($0.key) } } }
+        #expect(last == key(9))
+    }
+
+    @Test func aReaderKeepsItsSnapshotWhileTheWriterCommits() async throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "snapshot")
+        try env.write { txn in try txn.put(db, key: key(1), value: [1]) }
+        let readerStarted = DispatchSemaphore(value: 0)
+        let writerDone = DispatchSemaphore(value: 0)
+        let reader = Task.detached {
+            try env.read { txn -> ([UInt8]?, [UInt8]?) in
+                let before = try txn.get(db, key: key(1))
+                readerStarted.signal()
+                writerDone.wait()
+                return (before, try txn.get(db, key: key(1)))
+            }
+        }
+        readerStarted.wait()
+        try env.write { txn in try txn.put(db, key: key(1), value: [2]) }
+        writerDone.signal()
+        let (before, after) = try await reader.value
+        #expect(before == [1] && after == [1])
+        #expect(try env.read { try $0.get(db, key: key(1)) } == [2])
+    }
+
+    @Test func nestedTransactionsDiscardOnlyTheFailedChild() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "nested")
+        struct Refused: Error {}
+        try env.write { txn throws in
+            try txn.nested { child in try child.put(db, key: key(1), value: [1]) }
+            _ = try? txn.nested { child in
+                try child.put(db, key: key(2), value: [2])
+                throw Refused()
+            }
+            try txn.nested { child in try child.put(db, key: key(3), value: [3]) }
+        }
+        try env.read { txn throws in
+            #expect(try txn.get(db, key: key(1)) == [1])
+            #expect(try txn.get(db, key: key(2)) == nil)
+            #expect(try txn.get(db, key: key(3)) == [3])
+        }
+    }
+
+    @Test func theMapGrowsOnDemand() throws {
+        let folder = TemporaryFolder()
+        var configuration = Environment.Configuration()
+        configuration.initialMapSize = 1 << 20
+        let env = try Environment(path: folder.path, configuration: configuration)
+        let db = try env.database(named: "big")
+        let value = [UInt8](repeating: 0xAB, count: 64 << 10)
+        for batch in 0..<8 as Range<UInt64> {
+            try env.write { txn throws in
+                for n in 0..<20 as Range<UInt64> { try txn.put(db, key: key(batch * 100 + n), value: value) }
+            }
+        }
+        let info = try env.info()
+        #expect(info.mapSize > 1 << 20)
+        #expect(try env.read { try $0.count(db) } == 160)
+    }
+
+    @Test func aFullMapGivesATypedErrorAndTheEnvironmentStaysUsable() throws {
+        let folder = TemporaryFolder()
+        var configuration = Environment.Configuration()
+        configuration.initialMapSize = 1 << 20
+        configuration.maximumMapSize = 2 << 20
+        let env = try Environment(path: folder.path, configuration: configuration)
+        let db = try env.database(named: "full")
+        let value = [UInt8](repeating: 0xCD, count: 100 << 10)
+        var stored: UInt64 = 0
+        let error = try #require(throws: LMDBError.self) {
+            while true {
+                try env.write { txn in try txn.put(db, key: key(stored), value: value) }
+                stored += 1
+            }
+        }
+        #expect(error.code == .mapFull)
+        #expect(stored > 5)
+        // Nothing of the failed write is there, everything before it is, and small writes still go in
+        // once space is freed.
+        try env.read { txn throws in
+            #expect(try txn.count(db) == Int(stored))
+            #expect(try txn.get(db, key: key(stored)) == nil)
+            #expect(try txn.get(db, key: key(stored - 1)) == value)
+        }
+        try env.write { txn throws in
+            try txn.delete(db, key: key(0))
+            try txn.delete(db, key: key(1))
+        }
+        try env.write { txn in try txn.put(db, key: key(1_000), value: [1, 2, 3]) }
+        #expect(try env.read { try $0.get(db, key: key(1_000)) } == [1, 2, 3])
+    }
+
+    @Test func badKeysAndUseAfterCloseAreRefused() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "keys")
+        let empty = try #require(throws: LMDBError.self) { try env.write { try $0.put(db, key: [], value: [1]) } }
+        #expect(empty.code == .invalidArgument)
+        let long = try #require(throws: LMDBError.self) {
+            try env.write { try $0.put(db, key: [UInt8](repeating: 1, count: 512), value: [1]) }
+        }
+        #expect(long.code == .invalidArgument)
+        env.close()
+        let closed = try #require(throws: LMDBError.self) { try env.read { try $0.count(db) } }
+        #expect(closed.code == .closed)
+    }
+}
