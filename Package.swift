@@ -8,7 +8,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "RenkeiModel", targets: ["RenkeiModel"]),
+        .library(name: "RenkeiLMDB", targets: ["RenkeiLMDB"]),
+        .library(name: "RenkeiZstd", targets: ["RenkeiZstd"]),
         .library(name: "RenkeiCrypto", targets: ["RenkeiCrypto"]),
+        .library(name: "RenkeiMerkle", targets: ["RenkeiMerkle"]),
+        .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,8 +27,33 @@ let package = Package(
         .target(name: "RenkeiModel"),
 
         // One Swift module wraps each C library; no C type leaves it.
+        .target(name: "RenkeiLMDB", dependencies: ["CLMDB"]),
+        .target(name: "RenkeiZstd", dependencies: ["CZstd"]),
         .target(name: "RenkeiCrypto", dependencies: ["COpenSSL"]),
 
+        // RFC 9162 Merkle tree arithmetic and proof verification, storage-agnostic (auditors verify offline).
+        .target(name: "RenkeiMerkle", dependencies: ["RenkeiCrypto"]),
+
+        // The event log: records, blobs, Merkle nodes, the group-commit writer, tail.
+        .target(
+            name: "RenkeiLog",
+            dependencies: ["RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
+        ),
+
+        // A child process for the crash-safety test: appends in a loop, prints each acknowledged sequence.
+        .executableTarget(
+            name: "renkei-log-crash-child",
+            dependencies: ["RenkeiLog", "RenkeiModel"],
+            path: "Tests/RenkeiLogCrashChild"
+        ),
+
+        .testTarget(name: "RenkeiLMDBTests", dependencies: ["RenkeiLMDB"]),
+        .testTarget(name: "RenkeiZstdTests", dependencies: ["RenkeiZstd"]),
         .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto"]),
+        .testTarget(name: "RenkeiMerkleTests", dependencies: ["RenkeiMerkle", "RenkeiCrypto"]),
+        .testTarget(
+            name: "RenkeiLogTests",
+            dependencies: ["RenkeiLog", "RenkeiLMDB", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "renkei-log-crash-child"]
+        ),
     ]
 )

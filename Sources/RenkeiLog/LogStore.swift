@@ -1,0 +1,97 @@
+import RenkeiCrypto
+import RenkeiLMDB
+import RenkeiMerkle
+import RenkeiModel
+import RenkeiZstd
+import Synchronization
+
+/// The named databases of a log's environment and how their keys are spelled.
+///
+/// - `log`: 8-byte big-endian sequence → record (`RecordHeader` + zstd frame), appended with `MDB_APPEND`.
+/// - `merkle`: level (1 byte) ‖ index (8 bytes, big-endian) → the 32-byte hash of that perfect node.
+/// - `blobs`: SHA-256 of the raw bytes → `BlobHeader` + zstd frame.
+/// - `dicts`: 4-byte big-endian zstd dictionary id → the dictionary's bytes.
+/// - `meta`: small settings, such as `format`.
+struct LogStore: Sendable {
+    let environment: Environment
+    let log: Database
+    let merkle: Database
+    let blobs: Database
+    let dictionaries: Database
+    let meta: Database
+    let extra: [String: Database]
+
+    /// The storage format this code reads and writes.
+    static let storageFormat: UInt8 = 1
+
+    init(environment: Environment, extraDatabases: [String]) throws {
+        self.environment = environment
+        log = try environment.database(named: "log")
+        merkle = try environment.database(named: "merkle")
+        blobs = try environment.database(named: "blobs")
+        dictionaries = try environment.database(named: "dicts")
+        meta = try environment.database(named: "meta")
+        var extra: [String: Database] = [:]
+        for name in extraDatabases { extra[name] = try environment.database(named: name) }
+        self.extra = extra
+        let formatKey = Array("format".utf8)
+        try environment.write { txn in
+            if let stored = try txn.get(meta, key: formatKey) {
+                guard stored == [Self.storageFormat] else {
+                    throw LogError(.unsupportedFormat, "the data folder has storage format \(stored), this program reads \(Self.storageFormat)")
+                }
+            } else {
+                try txn.put(meta, key: formatKey, value: [Self.storageFormat])
+            }
+        }
+    }
+
+    static func key(_ sequence: SequenceNumber) -> UInt64 { sequence.rawValue.bigEndian }
+
+    static func nodeKey(_ id: MerkleNodeID) -> (UInt8, UInt64) { (UInt8(id.level), id.index.bigEndian) }
+}
+
+/// Calls `body` with the 8-byte key of `sequence`.
+@inline(__always)
+func withSequenceKey<R>(_ sequence: SequenceNumber, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withUnsafeBytes(of: sequence.rawValue.bigEndian, body)
+}
+
+/// Calls `body` with the 9-byte key of a Merkle node.
+@inline(__always)
+func withNodeKey<R>(_ id: MerkleNodeID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    var key = (UInt8(id.level), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+    return try withUnsafeMutableBytes(of: &key) { raw in
+        raw.storeBytes(of: id.index.bigEndian, toByteOffset: 1, as: UInt64.self)
+        return try body(UnsafeRawBufferPointer(rebasing: raw[..<9]))
+    }
+}
+
+/// Calls `body` with the 4-byte key of a dictionary id.
+@inline(__always)
+func withDictionaryKey<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withUnsafeBytes(of: id.bigEndian, body)
+}
+
+/// Reads the Merkle tree's perfect nodes from the `merkle` database inside a transaction.
+struct StoredMerkleNodes: MerkleNodeReader {
+    let transaction: Transaction
+    let database: Database
+
+    func hash(of id: MerkleNodeID) throws -> SHA256Digest {
+        try withNodeKey(id) { key in
+            guard let value = try transaction.get(database, key: key), value.count == SHA256Digest.byteCount else {
+                throw LogError(.corrupt, "Merkle node \(id) is missing")
+            }
+            return SHA256Digest(loadingFrom: value)
+        }
+    }
+}
+
+/// The dictionaries a log holds, by id; loaded at open and extended as dictionaries are installed.
+final class DictionaryRegistry: ZstdDictionaryProvider, Sendable {
+    private let dictionaries = Mutex(ZstdDictionarySet())
+
+    func dictionary(id: UInt32) -> ZstdDictionary? { dictionaries.withLock { $0.dictionary(id: id) } }
+    func insert(_ dictionary: ZstdDictionary) { dictionaries.withLock { $0.insert(dictionary) } }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import RenkeiLMDB
+import RenkeiMerkle
+import RenkeiModel
+
+/// What the writer knows of the log's end: the last sequence and the Merkle frontier. Only the writer
+/// thread changes it, and only after a commit succeeds.
+struct WriterState: Sendable {
+    var latest: SequenceNumber
+    var frontier: MerkleFrontier
+
+    static func load(_ txn: Transaction, _ store: LogStore) throws -> WriterState {
+        let latest = try latest(txn, store)
+        let frontier = try MerkleFrontier(size: latest.rawValue, nodes: StoredMerkleNodes(transaction: txn, database: store.merkle))
+        return WriterState(latest: latest, frontier: frontier)
+    }
+}
+
+/// One caller's work, waiting for the writer.
+final class WriteRequest: @unchecked Sendable {
+    let execute: (LogWriteTransaction) throws -> Void
+    let finish: ((any Error)?) -> Void
+
+    init<T: Sendable>(work: @escaping @Sendable (LogWriteTransaction) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        let box = ResultBox<T>()
+        execute = { box.value = try work($0) }
+        finish = { error in
+            if let error {
+                continuation.resume(throwing: error)
+            } else if let value = box.value {
+                continuation.resume(returning: value)
+            } else {
+                continuation.resume(throwing: LogError(.corrupt, "write finished without a result"))
+            }
+        }
+    }
+}
+
+/// Written on the writer thread before the continuation is resumed; read only after.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+/// The single writer thread and its queue: group commit.
+///
+/// Requests queue up while a commit is syncing; the thread then takes them all (up to the batch bound),
+/// runs each in a nested transaction of one write transaction, commits once — one durable sync for the
+/// batch — and only then resumes the callers, in log order, and wakes the tails.
+final class LogWriter: @unchecked Sendable {
+    private let store: LogStore
+    private let dictionaries: DictionaryRegistry
+    private let committed: CommitBroadcaster
+    private let maximumBatchSize: Int
+    private let condition = NSCondition()
+    private var pending: [WriteRequest] = []
+    private var stopping = false
+    private var running = true
+    private var state: WriterState // writer thread only
+
+    init(store: LogStore, state: WriterState, dictionaries: DictionaryRegistry, committed: CommitBroadcaster, maximumBatchSize: Int) {
+        self.store = store
+        self.state = state
+        self.dictionaries = dictionaries
+        self.committed = committed
+        self.maximumBatchSize = max(1, maximumBatchSize)
+        let thread = Thread { [self] in run() }
+        thread.name = "renkei-log-writer"
+        thread.start()
+    }
+
+    /// Queues `request`; false once the writer is stopping.
+    func submit(_ request: WriteRequest) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return false }
+        pending.append(request)
+        condition.signal()
+        return true
+    }
+
+    /// Finishes the queued requests, then ends the thread; returns when it has ended.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while let batch = nextBatch() {
+            commit(batch)
+        }
+        condition.lock()
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func nextBatch() -> [WriteRequest]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty && !stopping { condition.wait() }
+        if pending.isEmpty { return nil }
+        let count = min(pending.count, maximumBatchSize)
+        let batch = Array(pending.prefix(count))
+        pending.removeFirst(count)
+        return batch
+    }
+
+    private func commit(_ batch: [WriteRequest]) {
+        var failures = [(any Error)?](repeating: nil, count: batch.count)
+        var newState = state
+        do {
+            try store.environment.write { txn in
+                // A rerun (after the map grew) starts again from the committed state.
+                failures = [(any Error)?](repeating: nil, count: batch.count)
+                let context = LogWriteTransaction(transaction: txn, store: store, dictionaries: dictionaries, state: state)
+                for (index, request) in batch.enumerated() {
+                    let saved = context.state
+                    do {
+                        try txn.nested { child in
+                            context.transaction = child
+                            defer { context.transaction = txn }
+                            try request.execute(context)
+                        }
+                    } catch let error as LMDBError where error.code == .mapFull && store.environment.canGrow {
+                        throw error
+                    } catch {
+                        context.state = saved
+                        failures[index] = error
+                    }
+                }
+                newState = context.state
+            }
+        } catch {
+            for request in batch { request.finish(error) }
+            return
+        }
+        state = newState
+        committed.publish(state.latest)
+        for (index, request) in batch.enumerated() { request.finish(failures[index]) }
+    }
+}
