@@ -75,6 +75,9 @@ public final class EventLog: Sendable {
     /// One of the caller's named databases (`Configuration.databases`), or nil if it was not configured.
     public func database(named name: String) -> Database? { store.extra[name] }
 
+    /// Commits and requests so far: `requests / commits` is the average group-commit batch.
+    public var writerStatistics: WriterStatistics { writer.statistics }
+
     /// The last committed sequence number (`.zero` when the log is empty).
     public var latestSequence: SequenceNumber { committed.latest }
 

@@ -2,6 +2,7 @@ import Foundation
 import RenkeiLMDB
 import RenkeiMerkle
 import RenkeiModel
+import Synchronization
 
 /// What the writer knows of the log's end: the last sequence and the Merkle frontier. Only the writer
 /// thread changes it, and only after a commit succeeds.
@@ -56,6 +57,18 @@ final class LogWriter: @unchecked Sendable {
     private var stopping = false
     private var running = true
     private var state: WriterState // writer thread only
+    private let commits = Atomic<Int>(0)
+    private let requestsCommitted = Atomic<Int>(0)
+    private let failedCommits = Atomic<Int>(0)
+
+    /// Counts so far.
+    var statistics: WriterStatistics {
+        WriterStatistics(
+            commits: commits.load(ordering: .relaxed),
+            requests: requestsCommitted.load(ordering: .relaxed),
+            failedCommits: failedCommits.load(ordering: .relaxed)
+        )
+    }
 
     init(store: LogStore, state: WriterState, dictionaries: DictionaryRegistry, committed: CommitBroadcaster, maximumBatchSize: Int) {
         self.store = store
@@ -134,11 +147,24 @@ final class LogWriter: @unchecked Sendable {
                 newState = context.state
             }
         } catch {
+            failedCommits.add(1, ordering: .relaxed)
             for request in batch { request.finish(error) }
             return
         }
+        commits.add(1, ordering: .relaxed)
+        requestsCommitted.add(batch.count, ordering: .relaxed)
         state = newState
         committed.publish(state.latest)
         for (index, request) in batch.enumerated() { request.finish(failures[index]) }
     }
+}
+
+/// What the writer has done since the log was opened: how well group commit is batching.
+public struct WriterStatistics: Sendable, Hashable {
+    /// Durable commits (each one sync).
+    public var commits: Int
+    /// Write requests in those commits (including ones whose own work failed and was rolled back).
+    public var requests: Int
+    /// Commits that failed as a whole (a full disk), failing every request in them.
+    public var failedCommits: Int
 }

@@ -70,6 +70,10 @@ import Testing
             }
         }
         #expect(try log.verify().records == UInt64(callers * perCaller))
+        // Group commit: fewer durable syncs than appends.
+        let statistics = log.writerStatistics
+        #expect(statistics.requests == callers * perCaller)
+        #expect(statistics.commits < statistics.requests)
     }
 
     @Test func aFailingCallerDoesNotSpoilTheOthersInItsBatch() async throws {

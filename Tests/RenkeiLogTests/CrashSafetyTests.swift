@@ -1,0 +1,112 @@
+import Foundation
+import RenkeiCrypto
+import RenkeiLog
+import RenkeiModel
+import Synchronization
+import Testing
+
+/// The built `renkei-log-crash-child`, next to this test bundle in the build products folder.
+private func crashChildURL() throws -> URL {
+    let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    let url = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("renkei-log-crash-child")
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+        throw LogError(.outOfRange, "renkei-log-crash-child is not built at \(url.path)")
+    }
+    return url
+}
+
+/// One acknowledged append, as the child printed it.
+private struct Acknowledgement: Hashable {
+    let sequence: SequenceNumber
+    let bodyHash: SHA256Digest
+    let blobHash: SHA256Digest
+}
+
+/// Runs the child until it is ready, lets it append for `delay`, kills it with SIGKILL, and returns what it
+/// printed: the sequence it started from and every whole ACK line.
+private func runAndKill(child: URL, folder: String, round: Int, delay: Duration) async throws -> (start: UInt64, acks: [Acknowledgement]) {
+    let process = Process()
+    process.executableURL = child
+    process.arguments = [folder, String(round)]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.standardError
+    let collected = Mutex(Data())
+    let finished = DispatchSemaphore(value: 0)
+    try process.run()
+    let reader = output.fileHandleForReading
+    Thread.detachNewThread {
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            collected.withLock { $0.append(chunk) }
+        }
+        finished.signal()
+    }
+    // Wait for READY (the log is open), then let it write for `delay` before the kill.
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !collected.withLock({ $0.contains(UInt8(ascii: "\n")) }) {
+        guard ContinuousClock.now < deadline, process.isRunning else {
+            process.terminate()
+            throw LogError(.outOfRange, "the crash child did not start (round \(round))")
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    try await Task.sleep(for: delay)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    finished.wait()
+    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "round \(round) ended by itself")
+
+    let text = String(decoding: collected.withLock { $0 }, as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    lines.removeLast() // what follows the last newline is not a whole line
+    guard let ready = lines.first, ready.hasPrefix("READY "), let start = UInt64(ready.dropFirst(6)) else {
+        throw LogError(.outOfRange, "no READY line in round \(round)")
+    }
+    let acks = try lines.dropFirst().map { line -> Acknowledgement in
+        let fields = line.split(separator: " ")
+        guard fields.count == 4, fields[0] == "ACK", let sequence = UInt64(fields[1]),
+              let body = SHA256Digest(hex: fields[2]), let blob = SHA256Digest(hex: fields[3]) else {
+            throw LogError(.corrupt, "unreadable child line: \(line)")
+        }
+        return Acknowledgement(sequence: SequenceNumber(sequence), bodyHash: body, blobHash: blob)
+    }
+    return (start, acks)
+}
+
+@Suite struct CrashSafetyTests {
+    @Test(.timeLimit(.minutes(5)))
+    func everyAcknowledgedAppendSurvivesSIGKILL() async throws {
+        let child = try crashChildURL()
+        let folder = TemporaryFolder()
+        var acknowledged: [Acknowledgement] = []
+        var generator = SystemRandomNumberGenerator()
+        var roundsWithAcks = 0
+        for round in 0..<24 {
+            let delay = Duration.milliseconds(Int.random(in: 20...400, using: &generator))
+            let (start, acks) = try await runAndKill(child: child, folder: folder.path, round: round, delay: delay)
+            // The child resumed exactly after the last durable record, and never reused a number.
+            #expect(start >= acknowledged.last?.sequence.rawValue ?? 0, "round \(round)")
+            #expect(acks.allSatisfy { $0.sequence.rawValue > start }, "round \(round)")
+            acknowledged += acks
+            if !acks.isEmpty { roundsWithAcks += 1 }
+
+            let log = try EventLog(path: folder.path)
+            defer { log.close() }
+            try log.read { snapshot throws in
+                for ack in acknowledged {
+                    let record = try #require(try snapshot.record(at: ack.sequence), "acknowledged \(ack.sequence) is missing after round \(round)")
+                    #expect(SHA256.hash(try snapshot.body(of: record)) == ack.bodyHash, "record \(ack.sequence)")
+                    #expect(try snapshot.blob(ack.blobHash) != nil, "file of record \(ack.sequence)")
+                }
+            }
+            // Dense sequences, every leaf the hash of its record, and the root recomputed from the records.
+            let verification = try log.verify()
+            #expect(verification.records >= acknowledged.last?.sequence.rawValue ?? 0)
+            #expect(try log.read { try $0.merkleRoot() } == verification.root)
+        }
+        #expect(roundsWithAcks >= 20, "too few rounds got as far as an acknowledgement")
+        #expect(Set(acknowledged.map(\.sequence)).count == acknowledged.count)
+    }
+}
