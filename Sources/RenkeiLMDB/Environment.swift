@@ -181,8 +181,22 @@ public final class Environment: @unchecked Sendable {
             transaction.end(commit: false)
             throw error
         }
-        try transaction.commit()
+        do {
+            try transaction.commit()
+        } catch let error as LMDBError where error.code == .ioError {
+            throw diskFullIfNoSpace(error)
+        }
         return value
+    }
+
+    /// LMDB reports a short write of its pages as `EIO`; when the data folder's file system has (almost) no
+    /// space left, that is a full disk, and the caller should hear so.
+    private func diskFullIfNoSpace(_ error: LMDBError) -> LMDBError {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return error }
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        guard free < 8 << 20 else { return error }
+        return LMDBError(code: .diskFull, operation: error.operation, detail: "short write with \(free) bytes free in \(path)")
     }
 
     /// Whether the map can still grow.
