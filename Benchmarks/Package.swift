@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
-// Renkei's benchmarks (package-benchmark). Run from the repository root: `Tools/dev bench`,
-// or here: `swift package --disable-sandbox benchmark` (add `--target StorageBenchmarks` for one suite).
+// Renkei's benchmarks (package-benchmark). Run from the repository root with `Tools/dev bench`
+// (all suites) or `Tools/dev bench --target StorageBenchmarks` (one suite).
 import PackageDescription
 
 let package = Package(
@@ -17,6 +17,8 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RenkeiLog", package: "Renkei"),
                 .product(name: "RenkeiZstd", package: "Renkei"),
+                .product(name: "RenkeiCrypto", package: "Renkei"),
+                .product(name: "RenkeiModel", package: "Renkei"),
                 .product(name: "CarePlanStandard", package: "Renkei"),
             ],
             path: "Benchmarks/StorageBenchmarks",
@@ -24,10 +26,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "StandardBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "CarePlanStandard", package: "Renkei"),
-            ],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "CarePlanStandard", package: "Renkei")],
             path: "Benchmarks/StandardBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
