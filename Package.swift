@@ -25,6 +25,6 @@ let package = Package(
         // One Swift module wraps each C library; no C type leaves it.
         .target(name: "RenkeiCrypto", dependencies: ["COpenSSL"]),
 
-        .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto"]),
+        .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto", "RenkeiModel"]),
     ]
 )

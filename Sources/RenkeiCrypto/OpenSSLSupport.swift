@@ -89,6 +89,12 @@ final class CertificateStack {
         ownsCertificates = true
     }
 
+    /// Takes ownership of a stack returned by OpenSSL whose certificates it only borrows.
+    init(borrowingStack stack: OpaquePointer) {
+        pointer = stack
+        ownsCertificates = false
+    }
+
     deinit {
         if ownsCertificates { renkei_sk_X509_pop_free(pointer) } else { renkei_sk_X509_free(pointer) }
     }
