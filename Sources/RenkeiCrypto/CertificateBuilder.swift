@@ -13,8 +13,6 @@ struct CertificateBuilder {
         case client
         /// The platform's TLS server, for these DNS names and IP addresses.
         case server(subjectAltNames: [String])
-        /// Tests only: a client certificate with some other key usage and extended key usage.
-        case custom(keyUsage: String, extendedKeyUsage: String?)
 
         var extensions: [(Int32, String)] {
             switch self {
@@ -28,9 +26,6 @@ struct CertificateBuilder {
             case .server(let names):
                 [(NID_basic_constraints, "critical,CA:FALSE"), (NID_key_usage, "critical,digitalSignature,keyEncipherment"),
                  (NID_ext_key_usage, "serverAuth"), (NID_subject_alt_name, names.joined(separator: ","))]
-            case .custom(let keyUsage, let extendedKeyUsage):
-                [(NID_basic_constraints, "critical,CA:FALSE"), (NID_key_usage, "critical," + keyUsage)]
-                    + (extendedKeyUsage.map { [(NID_ext_key_usage, $0)] } ?? [])
             }
         }
     }
@@ -68,7 +63,7 @@ struct CertificateBuilder {
         X509V3_set_ctx(&context, issuer?.pointer ?? x509, x509, nil, nil, 0)
         let identifiers: [(Int32, String)] = [
             (NID_subject_key_identifier, "hash"),
-            (NID_authority_key_identifier, issuer == nil ? "keyid:always" : "keyid:always"),
+            (NID_authority_key_identifier, "keyid:always"),
         ]
         for (nid, value) in profile.extensions + identifiers {
             guard let ext = X509V3_EXT_conf_nid(nil, &context, nid, value) else {

@@ -124,12 +124,15 @@ public final class CertificateRevocationList: @unchecked Sendable {
 
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, issuer.pointer, nil, nil, pointer, 0)
-        for (nid, value) in [(NID_authority_key_identifier, "keyid:always"), (NID_crl_number, String(number))] {
-            guard let ext = X509V3_EXT_conf_nid(nil, &context, nid, value) else {
-                throw .openSSL(.invalidParameter, "could not make the CRL extension \(value)")
-            }
-            defer { X509_EXTENSION_free(ext) }
-            guard X509_CRL_add_ext(pointer, ext, -1) == 1 else { throw .openSSL(.openSSLFailure, "could not add \(value)") }
+        guard let authorityKey = X509V3_EXT_conf_nid(nil, &context, NID_authority_key_identifier, "keyid:always") else {
+            throw .openSSL(.openSSLFailure, "could not make the CRL's authority key identifier")
+        }
+        defer { X509_EXTENSION_free(authorityKey) }
+        guard let crlNumber = ASN1_INTEGER_new() else { throw .openSSL(.openSSLFailure, "out of memory") }
+        defer { ASN1_INTEGER_free(crlNumber) }
+        guard X509_CRL_add_ext(pointer, authorityKey, -1) == 1, ASN1_INTEGER_set_uint64(crlNumber, number) == 1,
+              X509_CRL_add1_ext_i2d(pointer, NID_crl_number, crlNumber, 0, 0) == 1 else {
+            throw .openSSL(.openSSLFailure, "could not add the CRL extensions")
         }
         guard X509_CRL_sign(pointer, issuerKey.pointer, EVP_sha256()) > 0 else {
             throw .openSSL(.openSSLFailure, "could not sign the CRL")

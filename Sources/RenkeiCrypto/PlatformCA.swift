@@ -96,13 +96,6 @@ public struct PlatformCA: Sendable {
     /// The chain a client or server presents after its own certificate: the intermediate, as PEM.
     public var chainPEM: String { intermediate.pem }
 
-    /// Tests only: a client certificate with other key usages, to prove they are refused.
-    func issueCertificate(for request: CertificateSigningRequest, identity: OfficeIdentity, notBefore: Date,
-                          notAfter: Date, keyUsage: String, extendedKeyUsage: String?) throws(CryptoError) -> Certificate {
-        try issue(request, identity: identity, notBefore: notBefore, notAfter: notAfter,
-                  profile: .custom(keyUsage: keyUsage, extendedKeyUsage: extendedKeyUsage))
-    }
-
     private func issue(_ request: CertificateSigningRequest, identity: OfficeIdentity?, notBefore: Date, notAfter: Date,
                        profile: CertificateBuilder.Profile) throws(CryptoError) -> Certificate {
         let subject: OpaquePointer
