@@ -13,7 +13,7 @@ struct TestPlatform {
     init(name: String = "Renkei Test", revoked: [RevokedCertificate] = []) throws {
         // The CA was made 90 days ago, so tests can issue certificates that have already expired.
         ca = try PlatformCA.generate(name: name, now: Self.now - 90 * Self.day)
-        crl = try ca.makeRevocationList(revoked: revoked, number: 1, thisUpdate: Self.now - Self.day,
+        crl = try ca.makeRevocationList(revoked: revoked, number: 1, thisUpdate: Self.now - 60 * Self.day,
                                         nextUpdate: Self.now + 7 * Self.day)
     }
 
@@ -25,7 +25,7 @@ struct TestPlatform {
     /// The same CA with a new CRL revoking `certificates`.
     func revoking(_ certificates: [Certificate]) throws -> TestPlatform {
         let entries = certificates.map { RevokedCertificate(serialNumber: $0.serialNumber, revocationDate: Self.now - 3600) }
-        let crl = try ca.makeRevocationList(revoked: entries, number: 2, thisUpdate: Self.now - Self.day,
+        let crl = try ca.makeRevocationList(revoked: entries, number: 2, thisUpdate: Self.now - 60 * Self.day,
                                             nextUpdate: Self.now + 7 * Self.day)
         return TestPlatform(ca: ca, crl: crl)
     }
