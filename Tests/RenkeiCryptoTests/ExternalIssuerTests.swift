@@ -25,6 +25,10 @@ import Testing
         externalCA = try Certificate(pem: openssl.readText("ext-ca.pem"))
     }
 
+    /// A verification time after the command line's certificates and CRLs began (they start at the
+    /// wall clock, which may be later than TestPlatform.now).
+    static var afterCommandLine: Date { Date() + 5 }
+
     /// Issues a certificate for `subject` from the external CA and returns it.
     func issueExternal(_ subject: String, serial: String = "0x1001") throws -> Certificate {
         try openssl.runChecked("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -38,22 +42,22 @@ import Testing
     @Test func externalCertificateMapsToAnOfficeBySubjectRule() throws {
         let leaf = try issueExternal("/O=Some Care Office/CN=1310000005")
         let store = try platform.trustStore(externalIssuers: [externalCA])
-        let verified = try store.verify(chainDER: [leaf.der], at: TestPlatform.now)
+        let verified = try store.verify(chainDER: [leaf.der], at: Self.afterCommandLine)
         #expect(verified.identity == (try OfficeIdentity(officeNumber: "1310000005")))
         #expect(verified.isExternal)
     }
 
     @Test func externalCertificateIsRefusedWhenItsIssuerIsNotConfigured() throws {
         let leaf = try issueExternal("/CN=1310000005")
-        expectError(.untrustedIssuer) { try platform.trustStore().verify(chainDER: [leaf.der], at: TestPlatform.now) }
+        expectError(.untrustedIssuer) { try platform.trustStore().verify(chainDER: [leaf.der], at: Self.afterCommandLine) }
     }
 
     @Test func externalCertificateCannotClaimAnotherRoleOrABadNumber() throws {
         let store = try platform.trustStore(externalIssuers: [externalCA])
         let operatorLeaf = try issueExternal("/OU=operator/CN=1310000005")
-        expectError(.subjectNotRecognized) { try store.verify(chain: [operatorLeaf], at: TestPlatform.now) }
+        expectError(.subjectNotRecognized) { try store.verify(chain: [operatorLeaf], at: Self.afterCommandLine) }
         let badNumber = try issueExternal("/CN=Yamada Taro")
-        expectError(.subjectNotRecognized) { try store.verify(chain: [badNumber], at: TestPlatform.now) }
+        expectError(.subjectNotRecognized) { try store.verify(chain: [badNumber], at: Self.afterCommandLine) }
     }
 
     @Test func externalIssuerCRLIsHonouredWhenLoaded() throws {
@@ -73,9 +77,10 @@ import Testing
                                "-out", "ext-crl.pem")
         let crl = try CertificateRevocationList(pem: openssl.readText("ext-crl.pem"))
         #expect(crl.revoked.map(\.serialNumber.hex) == ["2002"])
+        let later = Self.afterCommandLine
         let store = try TrustStore(platform: platform.ca, revocationList: platform.crl, externalIssuers: [externalCA])
-        #expect(throws: Never.self) { try store.verify(chain: [leaf], at: TestPlatform.now) }
+        #expect(throws: Never.self) { try store.verify(chain: [leaf], at: later) }
         let withCRL = try store.replacingRevocationLists([platform.crl, crl])
-        expectError(.certificateRevoked) { try withCRL.verify(chain: [leaf], at: TestPlatform.now) }
+        expectError(.certificateRevoked) { try withCRL.verify(chain: [leaf], at: later) }
     }
 }
