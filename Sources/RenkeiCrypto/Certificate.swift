@@ -138,7 +138,7 @@ public struct CertificateSerialNumber: Hashable, Sendable, CustomStringConvertib
     /// A serial number from hexadecimal digits (1 to 40, either case); `nil` otherwise.
     public init?(hex: String) {
         let digits = hex.uppercased().drop { $0 == "0" }
-        guard !hex.isEmpty, hex.count <= 40, hex.allSatisfy(\.isHexDigit) else { return nil }
+        guard !hex.isEmpty, hex.utf8.count <= 40, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return nil }
         self.hex = digits.isEmpty ? "0" : String(digits)
     }
 

@@ -134,6 +134,7 @@ enum ASN1Time {
 
 /// Writes DER or PEM through an OpenSSL `i2d_..._bio` or `PEM_write_bio_...` function.
 func encode(_ what: String, _ write: (OpaquePointer) -> Int32) throws(CryptoError) -> MemoryBIO {
+    OpenSSLErrorQueue.clear()
     let bio = try MemoryBIO()
     guard write(bio.pointer) == 1 else { throw .openSSL(.openSSLFailure, "could not encode \(what)") }
     return bio
