@@ -49,6 +49,11 @@ import Testing
         try openssl.runChecked("pkey", "-in", "cli.key", "-passin", "pass:secret", "-pubout", "-outform", "DER", "-out", "cli.pub")
         #expect(try cliKey.publicKeyDER() == openssl.read("cli.pub"))
 
+        try openssl.runChecked("pkcs8", "-topk8", "-in", "cli.key", "-passin", "pass:secret", "-v2", "aes-256-cbc",
+                               "-passout", "pass:der-secret", "-outform", "DER", "-out", "cli.p8")
+        #expect(try PrivateKey(der: openssl.read("cli.p8"), password: "der-secret").publicKeyDER() == cliKey.publicKeyDER())
+        expectError(.wrongPassword) { try PrivateKey(der: openssl.read("cli.p8"), password: "nope") }
+
         try openssl.runChecked("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", "small.key")
         expectError(.unsupportedKey) { try PrivateKey(pem: openssl.readText("small.key")) }
 
