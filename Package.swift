@@ -49,7 +49,7 @@ let package = Package(
 
         .testTarget(name: "RenkeiLMDBTests", dependencies: ["RenkeiLMDB"]),
         .testTarget(name: "RenkeiZstdTests", dependencies: ["RenkeiZstd"]),
-        .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto"]),
+        .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto", "RenkeiModel"]),
         .testTarget(name: "RenkeiMerkleTests", dependencies: ["RenkeiMerkle", "RenkeiCrypto"]),
         .testTarget(
             name: "RenkeiLogTests",
