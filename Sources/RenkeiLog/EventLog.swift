@@ -23,6 +23,9 @@ public final class EventLog: Sendable {
         public var maximumBlobSize = 64 << 20
         /// The most write requests the writer commits in one transaction.
         public var maximumBatchSize = 1024
+        /// How long the writer may wait for callers that were active at the last commit to join the next
+        /// one (0: never wait). A short wait turns many concurrent callers into one batch and one sync.
+        public var groupCommitWindow: Duration = .microseconds(200)
         /// Further named databases to open beside the log's own, for the caller's projections.
         public var databases: [String] = []
 
@@ -59,7 +62,7 @@ public final class EventLog: Sendable {
             }
         }
         committed = CommitBroadcaster(latest: state.latest)
-        writer = LogWriter(store: store, state: state, dictionaries: dictionaries, committed: committed, maximumBatchSize: configuration.maximumBatchSize)
+        writer = LogWriter(store: store, state: state, dictionaries: dictionaries, committed: committed, maximumBatchSize: configuration.maximumBatchSize, groupCommitWindow: configuration.groupCommitWindow)
     }
 
     /// Stops the writer (after the requests already queued) and closes the environment. Tails end.

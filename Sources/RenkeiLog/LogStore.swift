@@ -8,7 +8,7 @@ import Synchronization
 /// The named databases of a log's environment and how their keys are spelled.
 ///
 /// - `log`: 8-byte big-endian sequence → record (`RecordHeader` + zstd frame), appended with `MDB_APPEND`.
-/// - `merkle`: level (1 byte) ‖ index (8 bytes, big-endian) → the 32-byte hash of that perfect node.
+/// - `merkle`: post-order position (8 bytes, big-endian) → the 32-byte hash of that perfect node.
 /// - `blobs`: SHA-256 of the raw bytes → `BlobHeader` + zstd frame.
 /// - `dicts`: 4-byte big-endian zstd dictionary id → the dictionary's bytes.
 /// - `meta`: small settings, such as `format`.
@@ -47,8 +47,6 @@ struct LogStore: Sendable {
     }
 
     static func key(_ sequence: SequenceNumber) -> UInt64 { sequence.rawValue.bigEndian }
-
-    static func nodeKey(_ id: MerkleNodeID) -> (UInt8, UInt64) { (UInt8(id.level), id.index.bigEndian) }
 }
 
 /// Calls `body` with the 8-byte key of `sequence`.
@@ -57,14 +55,20 @@ func withSequenceKey<R>(_ sequence: SequenceNumber, _ body: (UnsafeRawBufferPoin
     try withUnsafeBytes(of: sequence.rawValue.bigEndian, body)
 }
 
-/// Calls `body` with the 9-byte key of a Merkle node.
+/// Calls `body` with the 8-byte key of a Merkle node: its position in post-order (the order in which
+/// appends complete nodes), big-endian. The nodes one append completes have consecutive positions after
+/// every earlier node, so they are stored with `MDB_APPEND` onto the same page.
 @inline(__always)
 func withNodeKey<R>(_ id: MerkleNodeID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    var key = (UInt8(id.level), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-    return try withUnsafeMutableBytes(of: &key) { raw in
-        raw.storeBytes(of: id.index.bigEndian, toByteOffset: 1, as: UInt64.self)
-        return try body(UnsafeRawBufferPointer(rebasing: raw[..<9]))
-    }
+    try withUnsafeBytes(of: postOrderPosition(id).bigEndian, body)
+}
+
+/// The post-order position of a perfect node: leaf `j` is at `2j − popcount(j)`, and the node at level `h`
+/// directly follows the last leaf it covers, `h` places on.
+@inline(__always)
+func postOrderPosition(_ id: MerkleNodeID) -> UInt64 {
+    let lastLeaf = ((id.index + 1) << UInt64(id.level)) - 1
+    return 2 * lastLeaf - UInt64(lastLeaf.nonzeroBitCount) + UInt64(id.level)
 }
 
 /// Calls `body` with the 4-byte key of a dictionary id.

@@ -42,7 +42,7 @@ public final class LogWriteTransaction {
         }
         try state.frontier.append(leafHash: record.leafHash) { id, hash in
             try withNodeKey(id) { key in
-                try hash.withUnsafeBytes { value in try transaction.put(store.merkle, key: key, value: value) }
+                try hash.withUnsafeBytes { value in try transaction.put(store.merkle, key: key, value: value, options: .append) }
             }
         }
         state.latest = sequence

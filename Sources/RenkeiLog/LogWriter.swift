@@ -46,14 +46,18 @@ private final class ResultBox<T>: @unchecked Sendable {
 ///
 /// Requests queue up while a commit is syncing; the thread then takes them all (up to the batch bound),
 /// runs each in a nested transaction of one write transaction, commits once — one durable sync for the
-/// batch — and only then resumes the callers, in log order, and wakes the tails.
+/// batch — and only then resumes the callers, in log order, and wakes the tails. When fewer requests are
+/// queued than callers were active at the last commit, it waits up to the group-commit window for them.
 final class LogWriter: @unchecked Sendable {
     private let store: LogStore
     private let dictionaries: DictionaryRegistry
     private let committed: CommitBroadcaster
     private let maximumBatchSize: Int
+    private let groupCommitWindow: Double
     private let condition = NSCondition()
     private var pending: [WriteRequest] = []
+    /// Callers active around the last commit: those it resumed plus those that queued while it ran.
+    private var expectedBatch = 1
     private var stopping = false
     private var running = true
     private var state: WriterState // writer thread only
@@ -70,12 +74,14 @@ final class LogWriter: @unchecked Sendable {
         )
     }
 
-    init(store: LogStore, state: WriterState, dictionaries: DictionaryRegistry, committed: CommitBroadcaster, maximumBatchSize: Int) {
+    init(store: LogStore, state: WriterState, dictionaries: DictionaryRegistry, committed: CommitBroadcaster, maximumBatchSize: Int, groupCommitWindow: Duration) {
         self.store = store
         self.state = state
         self.dictionaries = dictionaries
         self.committed = committed
         self.maximumBatchSize = max(1, maximumBatchSize)
+        let window = groupCommitWindow.components
+        self.groupCommitWindow = max(0, Double(window.seconds) + Double(window.attoseconds) / 1e18)
         let thread = Thread { [self] in run() }
         thread.name = "renkei-log-writer"
         thread.start()
@@ -115,6 +121,14 @@ final class LogWriter: @unchecked Sendable {
         defer { condition.unlock() }
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
+        // Group commit: callers resumed by the last commit are preparing their next write. If fewer are
+        // queued than were active then, give the others a short window to join this commit rather than
+        // leave them for the next sync (without it, callers settle into alternating half-size batches).
+        let target = min(expectedBatch, maximumBatchSize)
+        if pending.count < target && groupCommitWindow > 0 {
+            let deadline = Date(timeIntervalSinceNow: groupCommitWindow)
+            while pending.count < target && !stopping && condition.wait(until: deadline) {}
+        }
         let count = min(pending.count, maximumBatchSize)
         let batch = Array(pending.prefix(count))
         pending.removeFirst(count)
@@ -153,6 +167,9 @@ final class LogWriter: @unchecked Sendable {
         }
         commits.add(1, ordering: .relaxed)
         requestsCommitted.add(batch.count, ordering: .relaxed)
+        condition.lock()
+        expectedBatch = batch.count + pending.count
+        condition.unlock()
         state = newState
         committed.publish(state.latest)
         for (index, request) in batch.enumerated() { request.finish(failures[index]) }
