@@ -169,7 +169,7 @@ public final class PrivateKey: @unchecked Sendable {
             guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else {
                 throw .openSSL(.unsupportedKey, "the EC key names no curve")
             }
-            let curve = String(cString: name)
+            let curve = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             switch curve {
             case "prime256v1", "P-256", "secp256r1": return .ecP256
             case "secp384r1", "P-384": return .ecP384

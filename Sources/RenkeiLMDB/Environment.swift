@@ -57,7 +57,8 @@ public final class Environment: @unchecked Sendable {
     public let path: String
     /// The settings it was opened with.
     public let configuration: Configuration
-    /// Stale reader slots cleared when it was opened (left by processes that died).
+    /// Stale reader slots cleared when it was opened (left by processes that died while another process
+    /// kept the environment open; the first process to open an environment starts a fresh reader table).
     public let staleReadersCleared: Int
 
     private let gate = ReadWriteGate()
@@ -229,6 +230,17 @@ public final class Environment: @unchecked Sendable {
 
     func ensureOpen() throws {
         if isClosed.load(ordering: .acquiring) { throw LMDBError(code: .closed, operation: "transaction", detail: path) }
+    }
+
+    /// Clears reader slots left by processes that died inside a read transaction (they would otherwise pin
+    /// old pages and keep them from reuse). Returns how many were cleared. Also done at open.
+    public func clearStaleReaders() throws -> Int {
+        try gate.withShared {
+            try ensureOpen()
+            var dead: Int32 = 0
+            try check(mdb_reader_check(handle, &dead), "mdb_reader_check")
+            return Int(dead)
+        }
     }
 
     /// Sizes of the environment now.

@@ -39,12 +39,16 @@ public final class EventLog: Sendable {
     let dictionaries = DictionaryRegistry()
     let committed: CommitBroadcaster
     let writer: LogWriter
+    private let writerLock: WriterLockFile
 
     /// Opens (creating if needed) the log in the folder `path`.
     ///
     /// Reopening after a crash needs no recovery step: LMDB's last committed transaction is the state, and
     /// the writer resumes from its last sequence and Merkle frontier.
+    /// Only one `EventLog` may have a data folder open at a time, across processes: a second one fails
+    /// with `LogError.Code.inUse`.
     public init(path: String, configuration: Configuration = Configuration()) throws {
+        writerLock = try WriterLockFile(folder: path)
         var environmentConfiguration = configuration.environment
         environmentConfiguration.maximumDatabases = max(environmentConfiguration.maximumDatabases, 8 + configuration.databases.count)
         let environment = try Environment(path: path, configuration: environmentConfiguration)
@@ -70,6 +74,7 @@ public final class EventLog: Sendable {
         writer.stop()
         committed.close()
         store.environment.close()
+        writerLock.release()
     }
 
     /// The LMDB environment, for tools such as hot backup (`Environment.copy(to:)`).

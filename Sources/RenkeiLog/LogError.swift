@@ -19,6 +19,8 @@ public struct LogError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let unsupportedFormat = Code(rawValue: 5)
         /// A sequence number or tree size beyond the log's end.
         public static let outOfRange = Code(rawValue: 6)
+        /// Another process (or another `EventLog` in this one) has the data folder open for writing.
+        public static let inUse = Code(rawValue: 7)
     }
 
     /// What went wrong.
@@ -43,6 +45,7 @@ public struct LogError: Error, Hashable, CustomStringConvertible, Sendable {
         case .unknownDictionary: "unknown compression dictionary"
         case .unsupportedFormat: "unsupported storage format"
         case .outOfRange: "out of range"
+        case .inUse: "the data folder is in use"
         default: "event log error \(code.rawValue)"
         }
         return "\(what)\(sequence.map { " at sequence \($0)" } ?? ""): \(detail)"

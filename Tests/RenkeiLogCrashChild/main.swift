@@ -5,7 +5,8 @@
 // Opens the log, then several tasks append in a loop: each append stores a file (blob) of a few KiB and a
 // record naming it, through the group-commit writer. After each acknowledged append it prints one line
 //   ACK <sequence> <sha256 of the record body> <sha256 of the file>
-// with a single write(2), so a line is whole or absent. It runs until the test kills it with SIGKILL.
+// with a single write(2), so a line is whole or absent. Two more tasks read the latest record in a loop.
+// It runs until the test kills it with SIGKILL.
 import Foundation
 import RenkeiCrypto
 import RenkeiLog
@@ -28,6 +29,19 @@ let log = try EventLog(path: folder)
 emit("READY \(log.latestSequence)")
 
 await withThrowingTaskGroup(of: Void.self) { group in
+    // Readers too, so that the kill often lands inside a read transaction and leaves a stale reader slot
+    // for the next open to clear.
+    for _ in 0..<2 {
+        group.addTask {
+            while true {
+                try log.read { snapshot in
+                    let latest = try snapshot.latestSequence()
+                    if latest > .zero, let record = try snapshot.record(at: latest) { _ = try snapshot.body(of: record) }
+                }
+                await Task.yield()
+            }
+        }
+    }
     for worker in 0..<8 {
         group.addTask {
             var index = 0

@@ -191,6 +191,16 @@ import Testing
         #expect(error.code == .corrupt && error.sequence == SequenceNumber(3))
     }
 
+    @Test func aSecondLogOnTheSameFolderIsRefusedUntilTheFirstCloses() throws {
+        let folder = TemporaryFolder()
+        let first = try EventLog(path: folder.path)
+        let error = try #require(throws: LogError.self) { try EventLog(path: folder.path) }
+        #expect(error.code == .inUse)
+        first.close()
+        let second = try EventLog(path: folder.path)
+        second.close()
+    }
+
     @Test func oversizedBodiesAndFilesAreRefusedBeforeWriting() throws {
         let folder = TemporaryFolder()
         var configuration = EventLog.Configuration()

@@ -1,0 +1,41 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive `flock` on `<data folder>/writer.lock`, held while an `EventLog` is open: the writer keeps
+/// the log's end (sequence, Merkle frontier) in memory, so two writers on one folder would corrupt it.
+/// The kernel drops the lock when the process dies, so a crash never leaves the folder locked.
+final class WriterLockFile: Sendable {
+    private let descriptor: Atomic<Int32>
+
+    init(folder: String) throws {
+        if mkdir(folder, 0o700) != 0 && errno != EEXIST {
+            throw LogError(.inUse, "cannot create the data folder \(folder): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
+        }
+        let path = folder + "/writer.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LogError(.inUse, "cannot open \(path): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw LogError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
+        }
+        descriptor = Atomic(fd)
+    }
+
+    deinit { release() }
+
+    func release() {
+        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        if fd >= 0 { close(fd) }
+    }
+}
+
+private func strerrorBytes(_ code: Int32) -> [UInt8] {
+    guard let text = strerror(code) else { return Array("error \(code)".utf8) }
+    return Array(UnsafeBufferPointer(start: text, count: strlen(text))).map { UInt8(bitPattern: $0) }
+}
