@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .library(name: "RenkeiModel", targets: ["RenkeiModel"]),
         .library(name: "RenkeiCrypto", targets: ["RenkeiCrypto"]),
+        .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
+        .executable(name: "renkei", targets: ["renkei"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +27,18 @@ let package = Package(
         // One Swift module wraps each C library; no C type leaves it.
         .target(name: "RenkeiCrypto", dependencies: ["COpenSSL"]),
 
+        // The standard files (ケアプランデータ連携標準仕様 v4.1): names, MS932, CSV, layouts, rules, writer, generator.
+        .target(name: "CarePlanStandard", dependencies: ["RenkeiModel"]),
+
+        // The office client's command line: argument parsing, then one call into a library.
+        .executableTarget(
+            name: "renkei",
+            dependencies: ["CarePlanStandard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/renkei"
+        ),
+
         .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto"]),
+        .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
+        .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"]),
     ]
 )
