@@ -128,6 +128,6 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(file):\(line.map(String.init) ?? "-"):\(column.map(String.init) ?? "-") \(level.rawValue) \(code) \(messageEN)"
+        "\(file):\(line.map { String($0) } ?? "-"):\(column.map { String($0) } ?? "-") \(level.rawValue) \(code) \(messageEN)"
     }
 }

@@ -39,7 +39,7 @@ struct FileNameParser {
                        "The extension '.\(fileExtension)' is not allowed (expected \(isImage ? ".jpg" : ".CSV")).", kind: kind)
         }
         let body = name[name.index(name.startIndex, offsetBy: kind.rawValue.count + 1)..<dot]
-        var segments = body.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        var segments = body.split(separator: "_", omittingEmptySubsequences: false).map { String($0) }
         let monthInName = definition.layout(of: kind)?.hasMonthInName ?? false
         var monthSegment: String?
         if monthInName || (kind == .basicInfo && segments.first == "000000" && segments.count == 6) {

@@ -89,7 +89,7 @@ struct Table7Check {
             }
             for groupKey in user.groupOrder {
                 guard let group = user.groups[groupKey] else { continue }
-                let parts = groupKey.split(separator: "/").map(String.init)
+                let parts = groupKey.split(separator: "/").map { String($0) }
                 let kind = parts.last ?? ""
                 if group.detailRows > 1 && group.subtotalLine == nil {
                     sink.add(line: group.firstLine, column: codeColumn, code: .subtotal, level: .error,

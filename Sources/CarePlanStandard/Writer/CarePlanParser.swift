@@ -55,5 +55,5 @@ public struct CarePlanParseError: Error, Hashable, CustomStringConvertible {
     /// Why.
     public let reason: String
 
-    public var description: String { "\(code) at line \(line.map(String.init) ?? "-"), column \(column.map(String.init) ?? "-"): \(reason)" }
+    public var description: String { "\(code) at line \(line.map { String($0) } ?? "-"), column \(column.map { String($0) } ?? "-"): \(reason)" }
 }
