@@ -7,6 +7,10 @@ struct RenkeiCommand: ParsableCommand {
         commandName: "renkei",
         abstract: "Renkei (連携): the care-plan data exchange client.",
         subcommands: [Check.self, Generate.self])
+
+    func run() throws {
+        throw ValidationError("Choose a command: check or generate.")
+    }
 }
 
 extension ReportLanguage: ExpressibleByArgument {}

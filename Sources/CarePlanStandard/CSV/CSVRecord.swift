@@ -31,6 +31,13 @@ public struct CSVRecord: Sendable {
         public let line: Int
         /// The 1-based field number.
         public let column: Int
+
+        /// An issue of `kind` at `line`, `column`.
+        public init(kind: Kind, line: Int, column: Int) {
+            self.kind = kind
+            self.line = line
+            self.column = column
+        }
     }
 
     /// The field contents, end to end.

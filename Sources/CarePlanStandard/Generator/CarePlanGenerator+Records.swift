@@ -93,8 +93,7 @@ extension CarePlanGenerator {
     /// 第1表: one record per user.
     func plan1Record(_ user: CareWorld.User, world: CareWorld, random: inout SeededRandom) -> Record {
         let cm = world.careManagementOffice
-        var assessment = random.pick(GeneratorVocabulary.assessments)
-        if random.chance(30) { assessment += "\r\n" + random.pick(GeneratorVocabulary.assessments) }
+        let assessment = random.sample(GeneratorVocabulary.assessments, count: random.int(1...2)).joined(separator: "\r\n")
         var policy = random.sample(GeneratorVocabulary.policies, count: 2).joined(separator: "\r\n")
         if random.chance(20) { policy += " 連絡先: 長女, 次男（\"緊急時\"のみ）" }
         return [definition.csvVersion, user.insurer, user.insured, user.planDate.text, user.postal, user.address, user.building,

@@ -122,7 +122,7 @@ extension FileValidator {
         if layout?.kind == .usageAnnex {
             table7.finish(into: &sink, amountColumn: column(columns.amount), codeColumn: column(columns.serviceCode))
         }
-        if facts.recordCount == 0 && layout != nil {
+        if facts.recordCount == 0 && layout != nil && !unreadable {
             sink.add(line: nil, column: nil, code: .columnCount, level: .warning, ja: "レコードがありません（空のファイル）。", en: "The file holds no records.")
         }
         return (sink.finished(), facts, sink.errorCount, sink.warningCount)

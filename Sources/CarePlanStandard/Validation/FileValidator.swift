@@ -17,6 +17,8 @@ struct FileValidator {
     var fileMonth: [UInt8]?
     let senderOffice: [UInt8]?
     let senderKind: [UInt8]?
+    /// Set when the file could not be read (so it is not also reported as empty).
+    var unreadable = false
 
     init(label: String, name: FileName?, kind: FileKind?, definition: StandardDefinition, findingLimit: Int) {
         self.definition = definition

@@ -108,9 +108,11 @@ public struct StandardChecker: Sendable {
                                        en: "The file is larger than the limit of \(limits.maxFileBytes) bytes; the rest was not checked.")
                 }
             } catch let error as ByteSourceError {
+                validator.unreadable = true
                 validator.sink.add(line: nil, column: nil, code: .unreadable, level: .error,
                                    ja: "ファイルを読めません: \(error.reason)", en: "Cannot read the file: \(error.reason)")
             } catch {
+                validator.unreadable = true
                 validator.sink.add(line: nil, column: nil, code: .unreadable, level: .error,
                                    ja: "ファイルを読めません: \(error)", en: "Cannot read the file: \(error)")
             }
