@@ -8,7 +8,7 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public let month: Int
 
     /// The month `month` of `year`, or `nil` when either is out of range.
-    public init?(year: Int, month: Int) {
+    @inlinable public init?(year: Int, month: Int) {
         guard (0...9999).contains(year), (1...12).contains(month) else { return nil }
         self.year = year
         self.month = month
@@ -20,13 +20,13 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The month in the six ASCII digits `bytes`, or `nil`.
-    public init?<Bytes: Collection<UInt8>>(ascii bytes: Bytes) {
+    @inlinable public init?<Bytes: Collection<UInt8>>(ascii bytes: Bytes) {
         guard bytes.count == 6, let value = DecimalDigits.value(of: bytes) else { return nil }
         self.init(year: value / 100, month: value % 100)
     }
 
     /// The number of days in the month (Gregorian calendar).
-    public var dayCount: Int {
+    @inlinable public var dayCount: Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -50,7 +50,7 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
 /// Small helpers for the fixed-width decimal fields of the standard.
 public enum DecimalDigits {
     /// The value of `bytes` when every byte is an ASCII digit (at most 18 of them), else `nil`.
-    public static func value<Bytes: Collection<UInt8>>(of bytes: Bytes) -> Int? {
+    @inlinable public static func value<Bytes: Collection<UInt8>>(of bytes: Bytes) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
         var value = 0
         for byte in bytes {

@@ -61,7 +61,20 @@ struct Generate: ParsableCommand {
     @Option(help: "Output folder (created if missing).")
     var output: String
 
+    @Option(help: "Write one file of this kind (UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO) instead of send units.")
+    var kind: String?
+
+    @Option(help: "With --kind: the file's approximate size in bytes.")
+    var size = 10_240
+
     func run() throws {
+        if let kind {
+            guard let name = try? GeneratedFileWriter.write(seed: seed, kind: kind, approximateByteCount: size, month: month, to: output) else {
+                throw ValidationError("Cannot write a \(kind) file to \(output) (kinds: UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO).")
+            }
+            print(name)
+            return
+        }
         guard let written = try? GeneratedFileWriter.write(seed: seed, users: users, month: month, to: output) else {
             throw ValidationError("Cannot write to \(output), or the month '\(month)' is not YYYYMM.")
         }

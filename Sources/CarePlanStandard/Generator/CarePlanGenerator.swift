@@ -95,7 +95,7 @@ public struct CarePlanGenerator: Sendable {
     /// record; it stops at the first user that reaches the size), or `nil` for a kind the generator does not make.
     public func file(kind: FileKind, approximateByteCount: Int) -> GeneratedFile? {
         guard Self.generatedKinds.contains(kind) else { return nil }
-        let perUser = kind == .usagePlan || kind == .actual ? 4000 : 500
+        let perUser = kind == .usagePlan ? 4000 : kind == .actual ? 1000 : 500
         let world = CareWorld(seed: seed, userCount: min(1_000_000, max(4, approximateByteCount / perUser * 3 + 4)), month: month)
         var random = SeededRandom(seed: seed ^ 0xF11E)
         let cm = world.careManagementOffice

@@ -17,4 +17,16 @@ public enum GeneratedFileWriter {
         }
         return count
     }
+
+    /// Writes one generated file of `kind` of roughly `approximateByteCount` bytes into `folder`; returns its name.
+    public static func write(seed: UInt64, kind: String, approximateByteCount: Int, month: String, to folder: String) throws -> String {
+        guard let yearMonth = YearMonth(month) else { throw DefinitionError(reason: "'\(month)' is not YYYYMM") }
+        guard let file = CarePlanGenerator(seed: seed, month: yearMonth)
+            .file(kind: FileKind(rawValue: kind), approximateByteCount: approximateByteCount) else {
+            throw DefinitionError(reason: "the generator does not make \(kind) files")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data(file.bytes).write(to: URL(fileURLWithPath: folder).appendingPathComponent(file.fileName))
+        return file.fileName
+    }
 }

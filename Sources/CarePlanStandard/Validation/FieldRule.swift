@@ -9,25 +9,30 @@ struct FieldProblem {
 }
 
 /// The checks for one column, prepared once per layout so the per-record work is byte comparisons only.
-struct FieldRule {
+/// A class, so the per-field loop shares it rather than copying its strings.
+final class FieldRule: Sendable {
     let column: ColumnSpec
-    /// How an empty value is judged: `nil` when the column may be empty.
-    let emptyLevel: (code: FindingCode, level: FindingLevel)?
+    /// Whether an empty value is a finding, and which.
+    let emptyIsFinding: Bool
+    let emptyCode: FindingCode
+    let emptyLevel: FindingLevel
+    /// Whether the column is free text (no format to check).
+    let isText: Bool
     /// The allowed codes of a `code:` column, as bytes.
     let codes: [[UInt8]]
 
     init(column: ColumnSpec, layout: Layout, definition: StandardDefinition) {
         self.column = column
-        if !column.isRequired {
-            emptyLevel = nil
-        } else if layout.kind.isDeletion {
-            emptyLevel = (.deletion, .error)
+        isText = column.format == .text
+        emptyIsFinding = column.isRequired
+        if layout.kind.isDeletion {
+            (emptyCode, emptyLevel) = (.deletion, .error)
         } else if layout.confidence == .high || column.number <= 3 || layout.parentKey.contains(column.key) {
             // Columns 1–3 and the record's key are structural: the record means nothing without them.
-            emptyLevel = (.field, .error)
+            (emptyCode, emptyLevel) = (.field, .error)
         } else {
             // README §10 policy: a ○ on a layout read with medium/low confidence is a warning (FLD-2).
-            emptyLevel = (.fieldUncertainRequired, .warning)
+            (emptyCode, emptyLevel) = (.fieldUncertainRequired, .warning)
         }
         if case .code(let list) = column.format {
             codes = definition.codes(of: list).sorted().map { Array($0.utf8) }
@@ -39,11 +44,11 @@ struct FieldRule {
     /// The problem with `value`, or `nil`. `quoted` says whether the field was quoted in the file.
     func check(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
         if value.isEmpty {
-            guard let emptyLevel else { return nil }
-            return problem(emptyLevel.code, emptyLevel.level, "必須項目が空です。", "A required value is empty.")
+            guard emptyIsFinding else { return nil }
+            return problem(emptyCode, emptyLevel, "必須項目が空です。", "A required value is empty.")
         }
+        if isText { return nil }
         let format = column.format
-        if format == .text { return nil }
         var hasNonASCII = false
         for byte in value where byte >= 0x80 { hasNonASCII = true; break }
         if hasNonASCII {

@@ -102,13 +102,27 @@ extension FileValidator {
 
     mutating func collectKeys(_ fields: FieldValues, layout: Layout) {
         guard !layout.kind.isDeletion else { return }
-        if !columns.ownKey.isEmpty, let key = key(fields, columns.ownKey), facts.ownKeys[key] == nil {
-            facts.ownKeys[key] = fields.line(of: 0)
-        }
-        if let parent = layout.parentKinds.first, !columns.parentKey.isEmpty, let key = key(fields, columns.parentKey),
-           facts.parentKeys[parent, default: [:]][key] == nil {
+        let indices = columns.ownKey.isEmpty ? columns.parentKey : columns.ownKey
+        guard !indices.isEmpty, !sameKeyAsLastRecord(fields, indices), let key = key(fields, indices) else { return }
+        if !columns.ownKey.isEmpty {
+            if facts.ownKeys[key] == nil { facts.ownKeys[key] = fields.line(of: 0) }
+        } else if let parent = layout.parentKinds.first, facts.parentKeys[parent, default: [:]][key] == nil {
             facts.parentKeys[parent, default: [:]][key] = fields.line(of: 0)
         }
+    }
+
+    /// Whether the record's key bytes equal the previous record's (a user's records are usually together), so the
+    /// key string is built once per run of records rather than once per record.
+    mutating func sameKeyAsLastRecord(_ fields: FieldValues, _ indices: [Int]) -> Bool {
+        keyScratch.removeAll(keepingCapacity: true)
+        for index in indices {
+            guard let value = fields.good(index) else { return false }
+            keyScratch.append(contentsOf: value)
+            keyScratch.append(0x1F)
+        }
+        if keyScratch == previousKeyBytes { return true }
+        swap(&keyScratch, &previousKeyBytes)
+        return false
     }
 
     func key(_ fields: FieldValues, _ indices: [Int]) -> String? {

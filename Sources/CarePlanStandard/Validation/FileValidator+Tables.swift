@@ -63,7 +63,7 @@ extension FileValidator {
     /// 第7表 (UPSIKYU): row values (T7-1 office on special rows, T7-3) now; the per-user rules at the end.
     mutating func checkTable7(_ fields: FieldValues) {
         guard let codeIndex = columns.serviceCode, let code = fields.good(codeIndex),
-              let insurer = fields.good(columns.insurer), let insured = fields.good(columns.insured) else { return }
+              let insurer = fields.good(columns.insurer), fields.good(columns.insured) != nil else { return }
         let row = Table7Check.rowKind(code)
         let office = fields.good(columns.serviceOffice)
         let officeIsAllNines = office.map { $0.count == 10 && $0.allSatisfy { $0 == 0x39 } } ?? false
@@ -98,9 +98,10 @@ extension FileValidator {
                      ja: "費用総額 \(cost) − 請求額 \(claim) が 利用者負担 \(copay) と一致しません。",
                      en: "Total cost \(cost) − claim \(claim) is not the copay \(copay).")
         }
-        let kind = String(decoding: code[0..<2], as: UTF8.self)
-        table7.add(user: Self.key([insurer, insured]), line: line, row: row,
-                   office: office.map { String(decoding: $0, as: UTF8.self) } ?? "", kind: kind,
+        // The user key: 保険者番号 (6 digits, checked) followed by 被保険者番号, as they lie in the record.
+        guard let insurerIndex = columns.insurer, let insuredIndex = columns.insured, insuredIndex == insurerIndex + 1,
+              insurer.count == 6 else { return }
+        table7.add(user: fields.span(insurerIndex, through: insuredIndex), line: line, row: row, office: office, kind: UnsafeBufferPointer(rebasing: code[0..<2]),
                    amount: Self.integer(fields.good(columns.amount)))
     }
 

@@ -17,6 +17,9 @@ struct FileValidator {
     var fileMonth: [UInt8]?
     let senderOffice: [UInt8]?
     let senderKind: [UInt8]?
+    /// The key bytes of the previous record, and a scratch buffer (see `sameKeyAsLastRecord`).
+    var previousKeyBytes: [UInt8] = []
+    var keyScratch: [UInt8] = []
     /// Set when the file could not be read (so it is not also reported as empty).
     var unreadable = false
 
@@ -81,9 +84,12 @@ struct FileValidator {
     }
 
     private mutating func checkFields(_ fields: inout FieldValues) {
+        rules.withUnsafeBufferPointer { rules in checkFields(&fields, rules) }
+    }
+
+    private mutating func checkFields(_ fields: inout FieldValues, _ rules: UnsafeBufferPointer<FieldRule>) {
         for index in 0..<rules.count {
             let value = fields[index]
-            let rule = rules[index]
             var hasHighByte = false
             for byte in value where byte >= 0x80 { hasHighByte = true; break }
             if hasHighByte, let problem = MS932.problem(in: value) {
@@ -98,16 +104,17 @@ struct FileValidator {
                 case .invalid: (ja, en) = ("MS932（Shift_JIS）として読めないバイト 0x\(problem.hex) があります（項目内 \(position) バイト目）。",
                                            "Bytes 0x\(problem.hex) at byte \(position) of the field do not decode as MS932 (Shift_JIS).")
                 }
-                sink.add(line: fields.line(of: index), column: rule.column, code: .encoding, level: .error, ja: ja, en: en)
+                sink.add(line: fields.line(of: index), column: rules[index].column, code: .encoding, level: .error, ja: ja, en: en)
                 continue
             }
-            if let problem = rule.check(value) {
+            if let problem = rules[index].check(value) {
                 fields.markBad(index)
-                sink.add(line: fields.line(of: index), column: rule.column, code: problem.code, level: problem.level,
-                         ja: "\(rule.column.nameJA)（No.\(rule.column.number)）: \(problem.ja)",
-                         en: "\(rule.column.key) (No.\(rule.column.number)): \(problem.en)")
-            } else if rule.column.format == .text, !value.isEmpty, !fields.isQuoted(index) {
-                sink.addOnce(key: "CSV-2/\(index)", line: fields.line(of: index), column: rule.column, code: .unquotedText,
+                let column = rules[index].column
+                sink.add(line: fields.line(of: index), column: column, code: problem.code, level: problem.level,
+                         ja: "\(column.nameJA)（No.\(column.number)）: \(problem.ja)",
+                         en: "\(column.key) (No.\(column.number)): \(problem.en)")
+            } else if rules[index].isText, !value.isEmpty, !fields.isQuoted(index) {
+                sink.addOnce(key: "CSV-2/\(index)", line: fields.line(of: index), column: rules[index].column, code: .unquotedText,
                              level: .warning, ja: "自由記述項目は \" で囲んでください（この列の以降の同じ指摘は省略）。",
                              en: "Free-text fields should be enclosed in double quotes (reported once per column).")
             }
@@ -129,6 +136,11 @@ struct FieldValues {
 
     subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: storage[record.range(ofField: index)])
+    }
+
+    /// Fields `first` through `last`, end to end as they lie in the record's storage.
+    func span(_ first: Int, through last: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: storage[record.range(ofField: first).lowerBound..<record.range(ofField: last).upperBound])
     }
 
     /// The value of field `index` when it exists and passed its field check.

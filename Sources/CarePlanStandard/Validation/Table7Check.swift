@@ -3,6 +3,8 @@
 /// one row (T7-2), and the sums (T7-4, warnings: rounding follows the billing rules, not this standard).
 struct Table7Check {
     struct Group {
+        /// Office number bytes, `/`, kind bytes.
+        var key: [UInt8]
         var firstLine: Int
         var detailRows = 0
         var detailAmount = 0
@@ -16,68 +18,118 @@ struct Table7Check {
         var firstLine: Int
         var grandLines: [Int] = []
         var grandAmount: Int?
-        var groups: [String: Group] = [:]
-        var groupOrder: [String] = []
+        var groups: [Group] = []
         var detailAmount = 0
         var amountsKnown = true
+
+        /// Adds a later run of the same user's rows (rows of one user that are not together in the file).
+        mutating func merge(_ other: User) {
+            grandLines += other.grandLines
+            grandAmount = other.grandAmount ?? grandAmount
+            detailAmount += other.detailAmount
+            amountsKnown = amountsKnown && other.amountsKnown
+            for group in other.groups {
+                guard let index = groups.firstIndex(where: { $0.key == group.key }) else { groups.append(group); continue }
+                groups[index].detailRows += group.detailRows
+                groups[index].detailAmount += group.detailAmount
+                groups[index].amountsKnown = groups[index].amountsKnown && group.amountsKnown
+                groups[index].subtotalLine = group.subtotalLine ?? groups[index].subtotalLine
+                groups[index].subtotalAmount = group.subtotalAmount ?? groups[index].subtotalAmount
+                groups[index].hasOtherSubtotal = groups[index].hasOtherSubtotal || group.hasOtherSubtotal
+            }
+        }
     }
 
-    enum RowKind { case detail, subtotal(kind: String), otherSubtotal, grandTotal }
+    enum RowKind { case detail, subtotal, otherSubtotal, grandTotal }
 
+    /// Users whose rows have been read, by key; the user being read is kept apart, so rows of one user (which
+    /// the files keep together) cost no key string or dictionary access.
     private(set) var users: [String: User] = [:]
     private var userOrder: [String] = []
+    private var currentKey: [UInt8] = []
+    private var current: User?
 
     /// What the code in column 9 says the row is.
     static func rowKind(_ code: UnsafeBufferPointer<UInt8>) -> RowKind {
         guard code.count == 6 else { return .detail }
         if code.allSatisfy({ $0 == 0x39 }) { return .grandTotal }
-        let tail = Array(code[2..<6])
-        if tail == Array("AAAA".utf8) { return .subtotal(kind: String(decoding: code[0..<2], as: UTF8.self)) }
-        if tail == Array("EEEE".utf8) || tail == Array("ZZZZ".utf8) { return .otherSubtotal }
+        let (c2, c3, c4, c5) = (code[2], code[3], code[4], code[5])
+        guard c2 == c3, c3 == c4, c4 == c5 else { return .detail }
+        if c2 == 0x41 { return .subtotal }                    // AAAA
+        if c2 == 0x45 || c2 == 0x5A { return .otherSubtotal }  // EEEE, ZZZZ
         return .detail
     }
 
-    mutating func add(user: String, line: Int, row: RowKind, office: String, kind: String, amount: Int?) {
-        if users[user] == nil {
-            users[user] = User(firstLine: line)
-            userOrder.append(user)
+    mutating func add(user: UnsafeBufferPointer<UInt8>, line: Int, row: RowKind, office: UnsafeBufferPointer<UInt8>?,
+                      kind: UnsafeBufferPointer<UInt8>, amount: Int?) {
+        if current == nil || !currentKey.elementsEqual(user) {
+            flush()
+            currentKey.removeAll(keepingCapacity: true)
+            currentKey.append(contentsOf: user)
+            current = User(firstLine: line)
         }
-        let group = office + "/" + kind
+        guard var user = current else { return }
+        current = nil  // keep `user` uniquely referenced while it changes
+        defer { current = user }
         switch row {
         case .grandTotal:
-            users[user]?.grandLines.append(line)
-            users[user]?.grandAmount = amount
+            user.grandLines.append(line)
+            user.grandAmount = amount
             return
         case .detail:
-            users[user]?.detailAmount += amount ?? 0
-            if amount == nil { users[user]?.amountsKnown = false }
+            user.detailAmount += amount ?? 0
+            if amount == nil { user.amountsKnown = false }
         case .subtotal, .otherSubtotal:
             break
         }
-        if users[user]?.groups[group] == nil {
-            users[user]?.groups[group] = Group(firstLine: line)
-            users[user]?.groupOrder.append(group)
+        let index: Int
+        if let found = user.groups.firstIndex(where: { Self.groupKey($0.key, is: office, kind) }) {
+            index = found
+        } else {
+            user.groups.append(Group(key: Array(office ?? UnsafeBufferPointer(start: nil, count: 0)) + [0x2F] + Array(kind), firstLine: line))
+            index = user.groups.count - 1
         }
         switch row {
         case .detail:
-            users[user]?.groups[group]?.detailRows += 1
-            users[user]?.groups[group]?.detailAmount += amount ?? 0
-            if amount == nil { users[user]?.groups[group]?.amountsKnown = false }
+            user.groups[index].detailRows += 1
+            user.groups[index].detailAmount += amount ?? 0
+            if amount == nil { user.groups[index].amountsKnown = false }
         case .subtotal:
-            users[user]?.groups[group]?.subtotalLine = line
-            users[user]?.groups[group]?.subtotalAmount = amount
+            user.groups[index].subtotalLine = line
+            user.groups[index].subtotalAmount = amount
         case .otherSubtotal:
-            users[user]?.groups[group]?.hasOtherSubtotal = true
+            user.groups[index].hasOtherSubtotal = true
         case .grandTotal:
             break
+        }
+    }
+
+    static func groupKey(_ key: [UInt8], is office: UnsafeBufferPointer<UInt8>?, _ kind: UnsafeBufferPointer<UInt8>) -> Bool {
+        let officeCount = office?.count ?? 0
+        guard key.count == officeCount + 1 + kind.count else { return false }
+        if let office, !key[0..<officeCount].elementsEqual(office) { return false }
+        return key[officeCount + 1..<key.count].elementsEqual(kind)
+    }
+
+    /// Files the user being read under its key.
+    mutating func flush() {
+        guard let user = current else { return }
+        current = nil
+        let key = String(decoding: currentKey, as: UTF8.self)
+        if users[key] == nil {
+            users[key] = user
+            userOrder.append(key)
+        } else {
+            users[key]?.merge(user)
         }
     }
 
     /// The findings once the whole file has been read.
-    func finish(into sink: inout FindingSink, amountColumn: ColumnSpec?, codeColumn: ColumnSpec?) {
+    mutating func finish(into sink: inout FindingSink, amountColumn: ColumnSpec?, codeColumn: ColumnSpec?) {
+        flush()
         for key in userOrder {
             guard let user = users[key] else { continue }
-            let who = FileFacts.displayKey(key)
+            var who: String { key.count > 6 ? key.prefix(6) + "/" + key.dropFirst(6) : key }
             if user.grandLines.isEmpty {
                 sink.add(line: user.firstLine, column: codeColumn, code: .grandTotal, level: .error,
                          ja: "利用者 \(who) の全合計行（サービスコード 999999）がありません。",
@@ -87,10 +139,9 @@ struct Table7Check {
                          ja: "利用者 \(who) の全合計行（999999）が \(user.grandLines.count) 行あります（1行のみ）。",
                          en: "User \(who) has \(user.grandLines.count) grand-total rows; exactly one is expected.")
             }
-            for groupKey in user.groupOrder {
-                guard let group = user.groups[groupKey] else { continue }
-                let parts = groupKey.split(separator: "/").map { String($0) }
-                let kind = parts.last ?? ""
+            for group in user.groups {
+                var parts: [String] { String(decoding: group.key, as: UTF8.self).split(separator: "/").map { String($0) } }
+                var kind: String { parts.last ?? "" }
                 if group.detailRows > 1 && group.subtotalLine == nil {
                     sink.add(line: group.firstLine, column: codeColumn, code: .subtotal, level: .error,
                              ja: "利用者 \(who) の事業所 \(parts.first ?? "") 種類 \(kind) は \(group.detailRows) 行あるため、種類別小計行（\(kind)AAAA）が必要です。",
