@@ -1,8 +1,5 @@
 // swift-tools-version: 6.1
-// Renkei's benchmarks (package-benchmark). Run from the repository root: `Tools/dev bench`,
-// or here: `swift package --disable-sandbox benchmark` (add `--target StorageBenchmarks` for one suite).
 import PackageDescription
-
 let package = Package(
     name: "RenkeiBenchmarks",
     platforms: [.macOS(.v15)],
@@ -12,22 +9,8 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
-            name: "StorageBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "RenkeiLog", package: "Renkei"),
-                .product(name: "RenkeiZstd", package: "Renkei"),
-                .product(name: "CarePlanStandard", package: "Renkei"),
-            ],
-            path: "Benchmarks/StorageBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
             name: "StandardBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "CarePlanStandard", package: "Renkei"),
-            ],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "CarePlanStandard", package: "Renkei")],
             path: "Benchmarks/StandardBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

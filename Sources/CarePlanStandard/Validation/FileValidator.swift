@@ -70,7 +70,7 @@ struct FileValidator {
             return
         }
         guard let layout else { return }
-        guard record.fieldCount == layout.columns.count else {
+        guard record.fieldCount == layout.columns.count, record.fieldEnds.count == layout.columns.count else {
             sink.add(line: line, column: nil, code: .columnCount, level: .error,
                      ja: "項目数が \(record.fieldCount) です。\(layout.kind)（\(layout.titleJA)）は \(layout.columns.count) 項目です。",
                      en: "The record has \(record.fieldCount) fields; \(layout.kind) has \(layout.columns.count).")
