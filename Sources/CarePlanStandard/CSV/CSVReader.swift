@@ -38,7 +38,9 @@ public struct CSVReader {
             case .fieldStart:
                 startField()
                 if byte == 0x22 {
-                    record.fieldQuoted[record.fieldQuoted.count - 1] = true
+                    if record.fieldCount <= limits.maxFields, !record.fieldQuoted.isEmpty {
+                        record.fieldQuoted[record.fieldQuoted.count - 1] = true
+                    }
                     quoteLine = line
                     state = .quoted
                     index += 1

@@ -19,7 +19,7 @@ public enum ReportFormatter {
         for finding in report.findings {
             let location = [finding.line.map { language == .en ? "line \($0)" : "\($0)行" },
                             finding.column.map { column in
-                                let name = finding.columnName.map { "（\($0)）" } ?? ""
+                                let name = finding.columnName.map { language == .en ? " (\($0))" : "（\($0)）" } ?? ""
                                 return language == .en ? "col \(column)\(name)" : "\(column)列\(name)"
                             }].compactMap { $0 }.joined(separator: " ")
             let level: String

@@ -28,13 +28,12 @@ public struct StandardDefinition: Sendable {
     /// The layout of `kind`, or `nil` for a kind layouts.json does not define (and for the JPEG image).
     public func layout(of kind: FileKind) -> Layout? { layouts[kind] }
 
-    /// Every kind with a layout, longest prefix first (so `UPKIHON_SUB1` is tried before `UPKIHON`).
-    public var kindsLongestFirst: [FileKind] {
-        (Array(layouts.keys) + [.basicInfoImage]).sorted { ($0.rawValue.count, $1.rawValue) > ($1.rawValue.count, $0.rawValue) }
-    }
+    /// Every kind with a layout, and the family image, longest prefix first (so `UPKIHON_SUB1` is tried before
+    /// `UPKIHON`).
+    public let kindsLongestFirst: [FileKind]
 
     /// The codes of list `name`.
-    public func codes(of name: String) -> Set<String> { Set(codeLists[name]?.keys ?? [:].keys) }
+    public func codes(of name: String) -> Set<String> { codeLists[name].map { Set($0.keys) } ?? [] }
 
     /// Loads the definition from the text of layouts.json.
     public init(jsonText: String) throws {
@@ -48,6 +47,9 @@ public struct StandardDefinition: Sendable {
         }
         guard !layouts.isEmpty else { throw DefinitionError(reason: "no layouts") }
         self.layouts = layouts
+        kindsLongestFirst = (Array(layouts.keys) + [.basicInfoImage]).sorted {
+            ($0.rawValue.count, $1.rawValue) > ($1.rawValue.count, $0.rawValue)
+        }
 
         var lists: [String: [String: String]] = [:]
         var inScope: Set<String> = []

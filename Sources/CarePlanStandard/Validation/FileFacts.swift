@@ -22,11 +22,7 @@ public struct FileFacts: Sendable {
     }
 
     /// A key as shown to a user: 保険者番号/被保険者番号/日付.
-    static func displayKey(_ key: String) -> String { key.replacingOccurrences(of: "\u{1F}", with: "/") }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    static func displayKey(_ key: String) -> String {
+        key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: "/")
     }
 }

@@ -25,11 +25,11 @@ struct ColumnIndex {
 }
 
 extension FileValidator {
-    mutating func checkKindRules(_ fields: FieldValues, layout: Layout) {
+    mutating func checkKindRules(_ fields: inout FieldValues, layout: Layout) {
         let kind = layout.kind
         checkVersion(fields)
-        if kind == .usagePlan || kind == .actual || kind == .usageAnnex { checkMonth(fields, column: columns.targetMonth) }
-        if kind == .usagePlanDelete || kind == .actualDelete { checkMonth(fields, column: columns.deleteTargetMonth) }
+        if kind == .usagePlan || kind == .actual || kind == .usageAnnex { checkMonth(&fields, column: columns.targetMonth) }
+        if kind == .usagePlanDelete || kind == .actualDelete { checkMonth(&fields, column: columns.deleteTargetMonth) }
         if kind == .supplement { checkSupplement(fields) } else { collectKeys(fields, layout: layout) }
         if kind.isTable6 { checkTable6(fields, kind: kind) }
         if kind == .usageAnnex { checkTable7(fields) }
@@ -59,11 +59,13 @@ extension FileValidator {
         }
     }
 
-    /// MONTH-1: one service month per file, equal to the name's month.
-    mutating func checkMonth(_ fields: FieldValues, column index: Int?) {
+    /// MONTH-1: one service month per file, equal to the name's month. A record in another month is left out of
+    /// the key checks (its month is already reported).
+    mutating func checkMonth(_ fields: inout FieldValues, column index: Int?) {
         guard let index, let value = fields.good(index) else { return }
         guard let fileMonth else { fileMonth = Array(value); return }
         if !fileMonth.elementsEqual(value) {
+            fields.markBad(index)
             let fromName = name?.monthSegment != nil
             let got = String(decoding: value, as: UTF8.self), want = String(decoding: fileMonth, as: UTF8.self)
             sink.add(line: fields.line(of: index), column: column(index), code: .month, level: .error,

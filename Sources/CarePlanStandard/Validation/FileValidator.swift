@@ -79,7 +79,7 @@ struct FileValidator {
         record.storage.withUnsafeBufferPointer { storage in
             var fields = FieldValues(storage: storage, record: record)
             checkFields(&fields)
-            checkKindRules(fields, layout: layout)
+            checkKindRules(&fields, layout: layout)
         }
     }
 
