@@ -49,6 +49,10 @@ import Testing
         let finding = try single("MONTH-1", Support.upsikyu, bytes)
         #expect(finding.line == 3 && finding.column == 5)
         #expect(finding.messageEN.contains("202505") && finding.messageEN.contains("202506"))
+        // In its send unit the stray record is reported once, by MONTH-1, not again as a user without a parent.
+        let report = Support.check([(Support.upplan, try Support.bytes(of: Support.upplan)), (Support.upsikyu, bytes),
+                                    (Support.uphosoku, try Support.bytes(of: Support.uphosoku))])
+        #expect(report.findings.map(\.code) == [.month])
     }
 
     @Test func serviceDateOutsideTheMonth() throws {
@@ -115,6 +119,14 @@ import Testing
         let unit = SendUnit(files: [try FileName.parse(Support.upplan), try FileName.parse(sameSerial)])
         #expect(unit.matchingDefinition() == nil)
         #expect(unit.validate().contains { $0.code == .combination && $0.level == .error })
+    }
+
+    @Test func anUploadGateChecksNamesAlone() {
+        #expect(SendUnit.validate(fileNames: [Support.upplan, Support.upsikyu, Support.uphosoku]).isEmpty)
+        let refused = SendUnit.validate(fileNames: [Support.upplan, "UP2KYO_1310000001_43_1310000002_11_20250525103000.CSV",
+                                                    "notes.txt"])
+        #expect(refused.map(\.code) == [.fileName, .combination])
+        #expect(refused.allSatisfy { $0.level == .error })
     }
 
     @Test func allowedCombinationsPassAndUPHOSOKUMonthDecidesItsUnit() throws {

@@ -27,6 +27,26 @@ public struct SendUnit: Hashable, Sendable {
         return groups.keys.sorted().compactMap { groups[$0].map(SendUnit.init(files:)) }
     }
 
+    /// The check an upload gate runs on the names alone, before any bytes: each name parses (NAME-1 and the other
+    /// name findings), and the files of each (連番, sender) form an allowed combination (UNIT-1, UNIT-2).
+    public static func validate(fileNames: [String], definition: StandardDefinition = .v41) -> [Finding] {
+        var findings: [Finding] = []
+        var names: [FileName] = []
+        for fileName in fileNames {
+            do {
+                let name = try FileName.parse(fileName, definition: definition)
+                names.append(name)
+                findings += name.findings(fileLabel: fileName)
+            } catch {
+                findings.append(Finding(file: fileName, code: .fileName, level: .error,
+                                        ja: "ファイル名が標準仕様の形式ではありません: \(error.reasonJA)",
+                                        en: "Not a standard file name: \(error.reason)"))
+            }
+        }
+        for unit in group(names) { findings += unit.validate(definition: definition) }
+        return findings
+    }
+
     /// The label findings about the whole unit carry: its first file's name.
     public var label: String { files.first?.rendered ?? serialText }
 
