@@ -164,6 +164,11 @@ import Testing
         let sum = try single("T7-4", Support.upsikyu, badTotal)
         #expect(sum.line == 5 && sum.column == 17 && sum.level == .warning)
 
+        // User 1's grand total moved after user 2's rows: user 1's rows are no longer together.
+        let split = try Support.edited(Support.upsikyu) { $0.append($0.remove(at: 4)) }
+        let splitFindings = Support.with("T7-1", in: Support.check(Support.upsikyu, split))
+        #expect(splitFindings.map(\.level) == [.error, .warning] && splitFindings.map(\.line) == [1, 7])
+
         let unitsOnTotal = try Support.edited(Support.upsikyu) { $0[4][12] = "5" }
         #expect(try single("T7-3", Support.upsikyu, unitsOnTotal).column == 13)
     }

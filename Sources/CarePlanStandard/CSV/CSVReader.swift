@@ -38,8 +38,8 @@ public struct CSVReader {
             case .fieldStart:
                 startField()
                 if byte == 0x22 {
-                    if record.fieldCount <= limits.maxFields, !record.fieldQuoted.isEmpty {
-                        record.fieldQuoted[record.fieldQuoted.count - 1] = true
+                    if record.fieldCount <= limits.maxFields, !record.fields.isEmpty {
+                        record.fields[record.fields.count - 1].isQuoted = true
                     }
                     quoteLine = line
                     state = .quoted
@@ -128,10 +128,9 @@ public struct CSVReader {
 
     @inline(__always) private mutating func startField() {
         record.fieldCount += 1
-        if record.fieldEnds.count < limits.maxFields {
-            record.fieldEnds.append(record.storage.count)
-            record.fieldLines.append(line)
-            record.fieldQuoted.append(false)
+        if record.fields.count < limits.maxFields {
+            let start = record.storage.count
+            record.fields.append(CSVRecord.Field(range: start..<start, line: line, isQuoted: false))
         }
         // Past the field limit the field is only counted; its bytes are dropped.
     }
@@ -152,8 +151,9 @@ public struct CSVReader {
     }
 
     @inline(__always) private mutating func closeField() {
-        if record.fieldCount <= limits.maxFields, !record.fieldEnds.isEmpty {
-            record.fieldEnds[record.fieldEnds.count - 1] = record.storage.count
+        if record.fieldCount <= limits.maxFields, !record.fields.isEmpty {
+            let last = record.fields.count - 1
+            record.fields[last].range = record.fields[last].range.lowerBound..<record.storage.count
         }
     }
 

@@ -40,14 +40,26 @@ public struct CSVRecord: Sendable {
         }
     }
 
+    /// Where a stored field lies in `storage`, the line it starts on, and whether it was quoted.
+    public struct Field: Hashable, Sendable {
+        /// The range of the field's bytes in `storage`.
+        public internal(set) var range: Range<Int>
+        /// The 1-based line the field starts on.
+        public let line: Int
+        /// Whether the field was enclosed in double quotes.
+        public internal(set) var isQuoted: Bool
+    }
+
     /// The field contents, end to end.
     public internal(set) var storage: [UInt8] = []
-    /// Where each field ends in `storage` (field *i* is `fieldEnds[i-1] ..< fieldEnds[i]`).
-    public internal(set) var fieldEnds: [Int] = []
-    /// The 1-based line each field starts on.
-    public internal(set) var fieldLines: [Int] = []
-    /// Whether each field was quoted.
-    public internal(set) var fieldQuoted: [Bool] = []
+    /// The stored fields (at most the reader's field limit).
+    public internal(set) var fields: [Field] = []
+    /// Where each stored field ends in `storage`.
+    public var fieldEnds: [Int] { fields.map(\.range.upperBound) }
+    /// The 1-based line each stored field starts on.
+    public var fieldLines: [Int] { fields.map(\.line) }
+    /// Whether each stored field was quoted.
+    public var fieldQuoted: [Bool] { fields.map(\.isQuoted) }
     /// The number of fields the record really had (more than `fieldEnds.count` when it exceeded the limit).
     public internal(set) var fieldCount = 0
     /// The 1-based line the record starts on.
@@ -62,9 +74,7 @@ public struct CSVRecord: Sendable {
     public internal(set) var isTruncated = false
 
     /// The range of field `index` (0-based) in `storage`.
-    @inlinable public func range(ofField index: Int) -> Range<Int> {
-        (index == 0 ? 0 : fieldEnds[index - 1])..<fieldEnds[index]
-    }
+    @inlinable public func range(ofField index: Int) -> Range<Int> { fields[index].range }
 
     /// The bytes of field `index` (0-based).
     public func bytes(ofField index: Int) -> ArraySlice<UInt8> { storage[range(ofField: index)] }
@@ -77,19 +87,17 @@ public struct CSVRecord: Sendable {
     /// Every stored field decoded from MS932.
     public func strings() throws(MS932DecodingError) -> [String] {
         var values: [String] = []
-        values.reserveCapacity(fieldEnds.count)
-        for index in fieldEnds.indices { values.append(try string(ofField: index)) }
+        values.reserveCapacity(fields.count)
+        for index in fields.indices { values.append(try string(ofField: index)) }
         return values
     }
 
     /// Whether the record is a blank line (one empty unquoted field).
-    public var isBlank: Bool { fieldCount == 1 && storage.isEmpty && fieldQuoted.first == false }
+    public var isBlank: Bool { fieldCount == 1 && storage.isEmpty && fields.first?.isQuoted == false }
 
     mutating func reset(line: Int, byteOffset: Int) {
         storage.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldLines.removeAll(keepingCapacity: true)
-        fieldQuoted.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
         issues.removeAll(keepingCapacity: true)
         fieldCount = 0
         isTruncated = false

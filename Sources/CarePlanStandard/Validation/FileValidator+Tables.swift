@@ -102,7 +102,7 @@ extension FileValidator {
         guard let insurerIndex = columns.insurer, let insuredIndex = columns.insured, insuredIndex == insurerIndex + 1,
               insurer.count == 6 else { return }
         table7.add(user: fields.span(insurerIndex, through: insuredIndex), line: line, row: row, office: office, kind: UnsafeBufferPointer(rebasing: code[0..<2]),
-                   amount: Self.integer(fields.good(columns.amount)))
+                   amount: Self.integer(fields.good(columns.amount)), into: &sink)
     }
 
     /// T7-3: on subtotal and total rows, 単位数 is 0 and 割引後率/割引後単位数 are empty.
@@ -121,7 +121,7 @@ extension FileValidator {
     /// Ends the file: the per-user 第7表 rules, then the findings and facts.
     mutating func finish() -> (findings: [Finding], facts: FileFacts, errors: Int, warnings: Int) {
         if layout?.kind == .usageAnnex {
-            table7.finish(into: &sink, amountColumn: column(columns.amount), codeColumn: column(columns.serviceCode))
+            table7.finishUser(into: &sink)
         }
         if facts.recordCount == 0 && layout != nil && !unreadable {
             sink.add(line: nil, column: nil, code: .columnCount, level: .warning, ja: "レコードがありません（空のファイル）。", en: "The file holds no records.")

@@ -10,7 +10,7 @@ struct FileValidator {
     let columns: ColumnIndex
     var sink: FindingSink
     var facts: FileFacts
-    var table7 = Table7Check()
+    var table7: Table7Check
     /// Column 1 of the first record (VER-1).
     var version: [UInt8]?
     /// The month every record must carry: the name's, else the first record's.
@@ -30,6 +30,8 @@ struct FileValidator {
         self.layout = layout
         rules = layout.map { layout in layout.columns.map { FieldRule(column: $0, layout: layout, definition: definition) } } ?? []
         columns = ColumnIndex(layout: layout)
+        table7 = Table7Check(amountColumn: columns.amount.flatMap { layout?.columns[safe: $0] },
+                             codeColumn: columns.serviceCode.flatMap { layout?.columns[safe: $0] })
         sink = FindingSink(file: label, limit: findingLimit)
         facts = FileFacts(label: label, name: name, kind: kind)
         if let name, name.kind != .supplement, let segment = name.monthSegment, segment != "000000" {
@@ -70,7 +72,7 @@ struct FileValidator {
             return
         }
         guard let layout else { return }
-        guard record.fieldCount == layout.columns.count, record.fieldEnds.count == layout.columns.count else {
+        guard record.fieldCount == layout.columns.count, record.fields.count == layout.columns.count else {
             sink.add(line: line, column: nil, code: .columnCount, level: .error,
                      ja: "項目数が \(record.fieldCount) です。\(layout.kind)（\(layout.titleJA)）は \(layout.columns.count) 項目です。",
                      en: "The record has \(record.fieldCount) fields; \(layout.kind) has \(layout.columns.count).")
@@ -145,12 +147,12 @@ struct FieldValues {
 
     /// The value of field `index` when it exists and passed its field check.
     func good(_ index: Int?) -> UnsafeBufferPointer<UInt8>? {
-        guard let index, index < record.fieldEnds.count, !isBad(index) else { return nil }
+        guard let index, index < record.fields.count, !isBad(index) else { return nil }
         return self[index]
     }
 
-    func line(of index: Int) -> Int { record.fieldLines[safe: index] ?? record.line }
-    func isQuoted(_ index: Int) -> Bool { record.fieldQuoted[safe: index] ?? false }
+    func line(of index: Int) -> Int { record.fields[safe: index]?.line ?? record.line }
+    func isQuoted(_ index: Int) -> Bool { record.fields[safe: index]?.isQuoted ?? false }
     func isBad(_ index: Int) -> Bool { index < 64 ? bad & (1 << UInt64(index)) != 0 : badOverflow.contains(index) }
     mutating func markBad(_ index: Int) {
         if index < 64 { bad |= 1 << UInt64(index) } else { badOverflow.insert(index) }

@@ -13,15 +13,15 @@ public enum CarePlanParser {
                 failure = CarePlanParseError(code: .quoting, line: issue.line, column: issue.column, reason: "\(issue.kind)")
                 return
             }
-            if record.isTruncated || record.fieldCount > record.fieldEnds.count {
+            if record.isTruncated || record.fieldCount > record.fields.count {
                 failure = CarePlanParseError(code: .recordTooLong, line: record.line, column: nil, reason: "the record exceeds the limits")
                 return
             }
             var values: [String] = []
             values.reserveCapacity(record.fieldCount)
-            for index in 0..<record.fieldEnds.count {
+            for index in record.fields.indices {
                 do { values.append(try record.string(ofField: index)) } catch {
-                    failure = CarePlanParseError(code: .encoding, line: record.fieldLines[index], column: index + 1, reason: error.description)
+                    failure = CarePlanParseError(code: .encoding, line: record.fields[index].line, column: index + 1, reason: error.description)
                     return
                 }
             }
