@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "RenkeiCrypto", targets: ["RenkeiCrypto"]),
         .library(name: "RenkeiMerkle", targets: ["RenkeiMerkle"]),
         .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
+        .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
+        .executable(name: "renkei", targets: ["renkei"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +32,16 @@ let package = Package(
         .target(name: "RenkeiLMDB", dependencies: ["CLMDB"]),
         .target(name: "RenkeiZstd", dependencies: ["CZstd"]),
         .target(name: "RenkeiCrypto", dependencies: ["COpenSSL"]),
+
+        // The standard files (ケアプランデータ連携標準仕様 v4.1): names, MS932, CSV, layouts, rules, writer, generator.
+        .target(name: "CarePlanStandard", dependencies: ["RenkeiModel"]),
+
+        // The office client's command line: argument parsing, then one call into a library.
+        .executableTarget(
+            name: "renkei",
+            dependencies: ["CarePlanStandard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/renkei"
+        ),
 
         // RFC 9162 Merkle tree arithmetic and proof verification, storage-agnostic (auditors verify offline).
         .target(name: "RenkeiMerkle", dependencies: ["RenkeiCrypto"]),
@@ -55,5 +67,7 @@ let package = Package(
             name: "RenkeiLogTests",
             dependencies: ["RenkeiLog", "RenkeiLMDB", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "renkei-log-crash-child"]
         ),
+        .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
+        .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"]),
     ]
 )

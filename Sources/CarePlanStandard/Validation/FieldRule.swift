@@ -1,0 +1,153 @@
+import RenkeiModel
+
+/// A problem with one field's value.
+struct FieldProblem {
+    var code: FindingCode
+    var level: FindingLevel
+    var ja: String
+    var en: String
+}
+
+/// The checks for one column, prepared once per layout so the per-record work is byte comparisons only.
+/// A class, so the per-field loop shares it rather than copying its strings.
+final class FieldRule: Sendable {
+    let column: ColumnSpec
+    /// Whether an empty value is a finding, and which.
+    let emptyIsFinding: Bool
+    let emptyCode: FindingCode
+    let emptyLevel: FindingLevel
+    /// Whether the column is free text (no format to check).
+    let isText: Bool
+    /// The allowed codes of a `code:` column, as bytes.
+    let codes: [[UInt8]]
+
+    init(column: ColumnSpec, layout: Layout, definition: StandardDefinition) {
+        self.column = column
+        isText = column.format == .text
+        emptyIsFinding = column.isRequired
+        if layout.kind.isDeletion {
+            (emptyCode, emptyLevel) = (.deletion, .error)
+        } else if layout.confidence == .high || column.number <= 3 || layout.parentKey.contains(column.key) {
+            // Columns 1–3 and the record's key are structural: the record means nothing without them.
+            (emptyCode, emptyLevel) = (.field, .error)
+        } else {
+            // README §10 policy: a ○ on a layout read with medium/low confidence is a warning (FLD-2).
+            (emptyCode, emptyLevel) = (.fieldUncertainRequired, .warning)
+        }
+        if case .code(let list) = column.format {
+            codes = definition.codes(of: list).sorted().map { Array($0.utf8) }
+        } else {
+            codes = []
+        }
+    }
+
+    /// The problem with `value`, or `nil`. `quoted` says whether the field was quoted in the file.
+    func check(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
+        if value.isEmpty {
+            guard emptyIsFinding else { return nil }
+            return problem(emptyCode, emptyLevel, "必須項目が空です。", "A required value is empty.")
+        }
+        if isText { return nil }
+        let format = column.format
+        var hasNonASCII = false
+        for byte in value where byte >= 0x80 { hasNonASCII = true; break }
+        if hasNonASCII {
+            if format == .taisCode, let problem = checkWideHyphenTAIS(value) { return problem }
+            return invalid(value, "全角文字など半角英数字以外が含まれています", "contains characters other than half-width ASCII")
+        }
+        if let length = column.length, value.count > length {
+            return problem(.field, .error, "桁数が \(length) を超えています（\(value.count) 桁: 「\(Self.display(value))」）。",
+                           "Longer than \(length) characters (\(value.count): '\(Self.display(value))').")
+        }
+        return checkFormat(value)
+    }
+
+    private func checkFormat(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
+        let ok: Bool
+        switch column.format {
+        case .text: return nil
+        case .yearMonth: ok = YearMonth(ascii: value) != nil
+        case .yearMonthOrZeros: ok = YearMonth(ascii: value) != nil || Self.isAll(value, 0x30, count: 6)
+        case .date: ok = Self.isDate(value)
+        case .dateOrZeros: ok = Self.isDate(value) || Self.isAll(value, 0x30, count: 8)
+        case .time, .timeOr9999:
+            if column.format == .timeOr9999 && Self.isAll(value, 0x39, count: 4) { return nil }
+            guard value.count == 4, let hour = DecimalDigits.value(of: value[0..<2]),
+                  let minute = DecimalDigits.value(of: value[2..<4]) else { ok = false; break }
+            if hour == 24 && minute == 0 {
+                return problem(.field, .warning, "時刻 2400 は標準仕様で認められているか不明です（0000 を推奨）。",
+                               "Whether 2400 is a valid time is not stated; prefer 0000.")
+            }
+            ok = hour < 24 && minute < 60
+        case .integer:
+            let digits = value.first == 0x2D ? UnsafeBufferPointer(rebasing: value[1...]) : value
+            ok = !digits.isEmpty && digits.allSatisfy(Self.isDigit)
+        case .decimal: ok = value.count == 5 && value[2] == 0x2E && Self.isDigit(value[0]) && Self.isDigit(value[1])
+            && Self.isDigit(value[3]) && Self.isDigit(value[4])
+        case .insurerNumber: ok = value.count == 6 && value.allSatisfy(Self.isDigit)
+        case .insuredNumber:
+            ok = value.count == 10 && (value.allSatisfy(Self.isDigit)
+                || (value[0] == 0x48 && UnsafeBufferPointer(rebasing: value[1...]).allSatisfy(Self.isDigit)))
+        case .officeNumber, .officeNumberOrAllNines: ok = value.count == 10 && value.allSatisfy(Self.isDigit)
+        case .serviceKind: ok = value.count == 2 && value.allSatisfy(ServiceKindCode.isCodeByte)
+        case .serviceCode, .serviceCodeOrRowCode: ok = value.count == 6 && value.allSatisfy(ServiceKindCode.isCodeByte)
+        case .taisCode:
+            ok = value.count == 12 && value[5] == 0x2D && value[0..<5].allSatisfy(Self.isDigit) && value[6...].allSatisfy(Self.isDigit)
+        case .flags31: ok = value.count == 31 && value.allSatisfy { $0 == 0x30 || $0 == 0x31 }
+        case .postalCode: ok = value.count == 8 && value[3] == 0x2D && value[0..<3].allSatisfy(Self.isDigit) && value[4...].allSatisfy(Self.isDigit)
+        case .phone:
+            if !value.allSatisfy({ Self.isDigit($0) || $0 == 0x2D || $0 == 0x28 || $0 == 0x29 }) {
+                return problem(.field, .warning, "電話番号に数字とハイフン以外の文字があります（「\(Self.display(value))」）。",
+                               "The phone number holds characters other than digits and hyphens ('\(Self.display(value))').")
+            }
+            ok = true
+        case .code:
+            if codes.contains(where: { $0.elementsEqual(value) }) { return nil }
+            let list = codes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+            return problem(.fieldCode, .error, "「\(Self.display(value))」はコード表にない値です（\(list)）。",
+                           "'\(Self.display(value))' is not in the code list (\(list)).")
+        case .unused:
+            return problem(.field, .warning, "識別子（使用しない）に値「\(Self.display(value))」があります。",
+                           "The unused identifier column holds '\(Self.display(value))'.")
+        }
+        return ok ? nil : invalid(value, nil, nil)
+    }
+
+    /// TAIS / 届出コード written with a full-width hyphen (－, MS932 817C), as the OCR of the spec shows.
+    private func checkWideHyphenTAIS(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
+        guard value.count == 13, value[5] == 0x81, value[6] == 0x7C,
+              value[0..<5].allSatisfy(Self.isDigit), value[7...].allSatisfy(Self.isDigit) else { return nil }
+        return problem(.field, .warning, "ハイフンが全角「－」です。半角「-」を推奨します。",
+                       "The hyphen is full-width '－'; half-width '-' is expected.")
+    }
+
+    private func invalid(_ value: UnsafeBufferPointer<UInt8>, _ why: String?, _ whyEN: String?) -> FieldProblem {
+        let expected = column.format.expectation
+        return problem(.field, .error,
+                       "値「\(Self.display(value))」は \(expected.ja) ではありません\(why.map { "（\($0)）" } ?? "")。",
+                       "'\(Self.display(value))' is not \(expected.en)\(whyEN.map { " (\($0))" } ?? "").")
+    }
+
+    private func problem(_ code: FindingCode, _ level: FindingLevel, _ ja: String, _ en: String) -> FieldProblem {
+        FieldProblem(code: code, level: level, ja: ja, en: en)
+    }
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    static func isAll(_ value: UnsafeBufferPointer<UInt8>, _ byte: UInt8, count: Int) -> Bool {
+        value.count == count && value.allSatisfy { $0 == byte }
+    }
+
+    static func isDate<Bytes: Collection<UInt8>>(_ value: Bytes) -> Bool where Bytes.Index == Int {
+        guard value.count == 8, let month = YearMonth(ascii: value.prefix(6)),
+              let day = DecimalDigits.value(of: value.suffix(2)) else { return false }
+        return day >= 1 && day <= month.dayCount
+    }
+
+    /// A value as a user should see it in a message: decoded when it is MS932, else hex; at most 40 characters.
+    static func display<Bytes: Collection<UInt8>>(_ value: Bytes) -> String {
+        let bytes = Array(value.prefix(80))
+        let text = (try? MS932.decode(bytes)) ?? bytes.map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined(separator: " ")
+        return text.count > 40 ? String(text.prefix(40)) + "…" : text
+    }
+}

@@ -1,0 +1,164 @@
+import RenkeiModel
+
+/// Checks one file's records as they stream by: syntax, encoding, column count, every field against its
+/// layout, and the rules of its kind. Keeps only what later rules need (keys, 第7表 sums), never the records.
+struct FileValidator {
+    let definition: StandardDefinition
+    let layout: Layout?
+    let name: FileName?
+    let rules: [FieldRule]
+    let columns: ColumnIndex
+    var sink: FindingSink
+    var facts: FileFacts
+    var table7: Table7Check
+    /// Column 1 of the first record (VER-1).
+    var version: [UInt8]?
+    /// The month every record must carry: the name's, else the first record's.
+    var fileMonth: [UInt8]?
+    let senderOffice: [UInt8]?
+    let senderKind: [UInt8]?
+    /// The key bytes of the previous record, and a scratch buffer (see `sameKeyAsLastRecord`).
+    var previousKeyBytes: [UInt8] = []
+    var keyScratch: [UInt8] = []
+    /// Set when the file could not be read (so it is not also reported as empty).
+    var unreadable = false
+
+    init(label: String, name: FileName?, kind: FileKind?, definition: StandardDefinition, findingLimit: Int) {
+        self.definition = definition
+        self.name = name
+        let layout = kind.flatMap { definition.layout(of: $0) }
+        self.layout = layout
+        rules = layout.map { layout in layout.columns.map { FieldRule(column: $0, layout: layout, definition: definition) } } ?? []
+        columns = ColumnIndex(layout: layout)
+        table7 = Table7Check(amountColumn: columns.amount.flatMap { layout?.columns[safe: $0] },
+                             codeColumn: columns.serviceCode.flatMap { layout?.columns[safe: $0] })
+        sink = FindingSink(file: label, limit: findingLimit)
+        facts = FileFacts(label: label, name: name, kind: kind)
+        if let name, name.kind != .supplement, let segment = name.monthSegment, segment != "000000" {
+            fileMonth = Array(segment.utf8)
+        }
+        senderOffice = name.map { Array($0.sender.rawValue.utf8) }
+        senderKind = name?.senderKind.map { Array($0.rawValue.utf8) }
+    }
+
+    mutating func validate(_ record: CSVRecord) {
+        facts.recordCount += 1
+        let line = record.line
+        for issue in record.issues {
+            let (ja, en): (String, String)
+            switch issue.kind {
+            case .unterminatedQuote: (ja, en) = ("引用符（\"）が閉じられないままファイルが終わっています。", "A quoted field is never closed before the end of the file.")
+            case .textAfterClosingQuote: (ja, en) = ("閉じ引用符の後にカンマまたは改行以外の文字があります（\" は \"\" と書きます）。", "Characters follow a closing quote; a quote inside a field is written \"\".")
+            case .quoteInUnquotedField: (ja, en) = ("引用符で囲まれていない項目に \" があります。", "A '\"' appears inside an unquoted field.")
+            }
+            sink.add(line: issue.line, column: layout?.columns[safe: issue.column - 1], code: .quoting, level: .error, ja: ja, en: en)
+        }
+        if record.isTruncated {
+            sink.add(line: line, column: nil, code: .recordTooLong, level: .error,
+                     ja: "1レコードが長すぎます（上限を超えた分は検査していません）。", en: "The record is longer than the limit; the rest was not checked.")
+            return
+        }
+        switch record.lineEnding {
+        case .crlf: break
+        case .lf: sink.addOnce(key: "CSV-3", line: line, column: nil, code: .lineEnding, level: .warning,
+                               ja: "改行が LF です（CRLF を推奨）。以降の同じ指摘は省略します。", en: "Records end with LF, not CRLF (reported once per file).")
+        case .cr: sink.addOnce(key: "CSV-3", line: line, column: nil, code: .lineEnding, level: .warning,
+                               ja: "改行が CR のみです（CRLF を推奨）。以降の同じ指摘は省略します。", en: "Records end with a bare CR, not CRLF (reported once per file).")
+        case .none: sink.addOnce(key: "CSV-3-end", line: line, column: nil, code: .lineEnding, level: .warning,
+                                 ja: "最終レコードの後に改行（CRLF）がありません。", en: "The last record has no CRLF after it.")
+        }
+        if record.isBlank {
+            sink.add(line: line, column: nil, code: .columnCount, level: .warning, ja: "空行があります。", en: "Blank line.")
+            return
+        }
+        guard let layout else { return }
+        guard record.fieldCount == layout.columns.count, record.fields.count == layout.columns.count else {
+            sink.add(line: line, column: nil, code: .columnCount, level: .error,
+                     ja: "項目数が \(record.fieldCount) です。\(layout.kind)（\(layout.titleJA)）は \(layout.columns.count) 項目です。",
+                     en: "The record has \(record.fieldCount) fields; \(layout.kind) has \(layout.columns.count).")
+            return
+        }
+        record.storage.withUnsafeBufferPointer { storage in
+            var fields = FieldValues(storage: storage, record: record)
+            checkFields(&fields)
+            checkKindRules(&fields, layout: layout)
+        }
+    }
+
+    private mutating func checkFields(_ fields: inout FieldValues) {
+        rules.withUnsafeBufferPointer { rules in checkFields(&fields, rules) }
+    }
+
+    private mutating func checkFields(_ fields: inout FieldValues, _ rules: UnsafeBufferPointer<FieldRule>) {
+        for index in 0..<rules.count {
+            let value = fields[index]
+            var hasHighByte = false
+            for byte in value where byte >= 0x80 { hasHighByte = true; break }
+            if hasHighByte, let problem = MS932.problem(in: value) {
+                fields.markBad(index)
+                let position = problem.offset + 1
+                let (ja, en): (String, String)
+                switch problem.kind {
+                case .gaiji: (ja, en) = ("外字（0x\(problem.hex)）が含まれています（項目内 \(position) バイト目）。MS932 の文字に置き換えてください。",
+                                         "A 外字 (user-defined character, 0x\(problem.hex)) at byte \(position) of the field; replace it with an MS932 character.")
+                case .truncated: (ja, en) = ("項目の末尾で2バイト文字が途切れています（0x\(problem.hex)、\(position) バイト目）。",
+                                             "A double-byte character is cut off at the end of the field (0x\(problem.hex), byte \(position)).")
+                case .invalid: (ja, en) = ("MS932（Shift_JIS）として読めないバイト 0x\(problem.hex) があります（項目内 \(position) バイト目）。",
+                                           "Bytes 0x\(problem.hex) at byte \(position) of the field do not decode as MS932 (Shift_JIS).")
+                }
+                sink.add(line: fields.line(of: index), column: rules[index].column, code: .encoding, level: .error, ja: ja, en: en)
+                continue
+            }
+            if let problem = rules[index].check(value) {
+                fields.markBad(index)
+                let column = rules[index].column
+                sink.add(line: fields.line(of: index), column: column, code: problem.code, level: problem.level,
+                         ja: "\(column.nameJA)（No.\(column.number)）: \(problem.ja)",
+                         en: "\(column.key) (No.\(column.number)): \(problem.en)")
+            } else if rules[index].isText, !value.isEmpty, !fields.isQuoted(index) {
+                sink.addOnce(key: "CSV-2/\(index)", line: fields.line(of: index), column: rules[index].column, code: .unquotedText,
+                             level: .warning, ja: "自由記述項目は \" で囲んでください（この列の以降の同じ指摘は省略）。",
+                             en: "Free-text fields should be enclosed in double quotes (reported once per column).")
+            }
+        }
+    }
+}
+
+/// A record's field values as byte buffers, with which ones failed their field check (so later rules skip them).
+struct FieldValues {
+    let storage: UnsafeBufferPointer<UInt8>
+    let record: CSVRecord
+    private var bad: UInt64 = 0
+    private var badOverflow: Set<Int> = []
+
+    init(storage: UnsafeBufferPointer<UInt8>, record: CSVRecord) {
+        self.storage = storage
+        self.record = record
+    }
+
+    subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: storage[record.range(ofField: index)])
+    }
+
+    /// Fields `first` through `last`, end to end as they lie in the record's storage.
+    func span(_ first: Int, through last: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: storage[record.range(ofField: first).lowerBound..<record.range(ofField: last).upperBound])
+    }
+
+    /// The value of field `index` when it exists and passed its field check.
+    func good(_ index: Int?) -> UnsafeBufferPointer<UInt8>? {
+        guard let index, index < record.fields.count, !isBad(index) else { return nil }
+        return self[index]
+    }
+
+    func line(of index: Int) -> Int { record.fields[safe: index]?.line ?? record.line }
+    func isQuoted(_ index: Int) -> Bool { record.fields[safe: index]?.isQuoted ?? false }
+    func isBad(_ index: Int) -> Bool { index < 64 ? bad & (1 << UInt64(index)) != 0 : badOverflow.contains(index) }
+    mutating func markBad(_ index: Int) {
+        if index < 64 { bad |= 1 << UInt64(index) } else { badOverflow.insert(index) }
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,143 @@
+import RenkeiModel
+
+/// A send unit (送信単位): the files one sender sends under one 14-digit ファイル連番 (SPEC §2.4, §3.4).
+///
+/// The server and the client both call ``validate(definition:)`` before accepting an upload: a combination of
+/// kinds that no `sendUnits` entry of layouts.json allows is refused (UNIT-2, error), as the platform client
+/// refuses 「添付ファイルの組み合わせ」; a member missing from an allowed combination is a warning.
+public struct SendUnit: Hashable, Sendable {
+    /// The ファイル連番 the files share.
+    public let serialText: String
+    /// The sender.
+    public let sender: OfficeNumber
+    /// The files, sorted by name.
+    public let files: [FileName]
+
+    /// A unit of `files` (which should share a 連番 and a sender; ``validate(definition:)`` says when not).
+    public init(files: [FileName]) {
+        let sorted = files.sorted { $0.rendered < $1.rendered }
+        self.files = sorted
+        serialText = sorted.first?.serialText ?? ""
+        sender = sorted.first?.sender ?? OfficeNumber.allNines
+    }
+
+    /// Groups names into send units by (連番, sender), in ascending 連番 order — the order receivers process them.
+    public static func group(_ names: [FileName]) -> [SendUnit] {
+        let groups = Dictionary(grouping: names) { "\($0.serialText)/\($0.sender)" }
+        return groups.keys.sorted().compactMap { groups[$0].map(SendUnit.init(files:)) }
+    }
+
+    /// The check an upload gate runs on the names alone, before any bytes: each name parses (NAME-1 and the other
+    /// name findings), and the files of each (連番, sender) form an allowed combination (UNIT-1, UNIT-2).
+    public static func validate(fileNames: [String], definition: StandardDefinition = .v41) -> [Finding] {
+        var findings: [Finding] = []
+        var names: [FileName] = []
+        for fileName in fileNames {
+            do {
+                let name = try FileName.parse(fileName, definition: definition)
+                names.append(name)
+                findings += name.findings(fileLabel: fileName)
+            } catch {
+                findings.append(Finding(file: fileName, code: .fileName, level: .error,
+                                        ja: "ファイル名が標準仕様の形式ではありません: \(error.reasonJA)",
+                                        en: "Not a standard file name: \(error.reason)"))
+            }
+        }
+        for unit in group(names) { findings += unit.validate(definition: definition) }
+        return findings
+    }
+
+    /// The label findings about the whole unit carry: its first file's name.
+    public var label: String { files.first?.rendered ?? serialText }
+
+    /// A kind as the combination rules see it: UPHOSOKU with 000000 belongs to the 第1表 unit, with a month to the
+    /// 第6表 unit.
+    static func member(_ name: FileName) -> String {
+        name.kind == .supplement ? (name.hasZeroMonth ? "UPHOSOKU(000000)" : "UPHOSOKU(YYYYMM)") : name.kind.rawValue
+    }
+
+    static func members(of unit: SendUnitDefinition) -> Set<String> {
+        let kinds = Set(unit.kinds)
+        return Set(unit.kinds.map { kind in
+            guard kind == .supplement else { return kind.rawValue }
+            return kinds.contains(.plan1) ? "UPHOSOKU(000000)" : "UPHOSOKU(YYYYMM)"
+        })
+    }
+
+    /// The allowed combination this unit fits (the smallest one), or `nil` when none allows it.
+    public func matchingDefinition(in definition: StandardDefinition = .v41) -> SendUnitDefinition? {
+        let present = Set(files.map(Self.member))
+        guard present.count == files.count else { return nil }
+        return definition.sendUnits
+            .filter { present.isSubset(of: Self.members(of: $0)) }
+            .min { $0.kinds.count < $1.kinds.count }
+    }
+
+    /// UNIT-1 (one sender, one recipient, one month, one file per kind) and UNIT-2 (an allowed combination;
+    /// missing members as warnings).
+    public func validate(definition: StandardDefinition = .v41) -> [Finding] {
+        var findings: [Finding] = []
+        let list = files.map(\.rendered).joined(separator: ", ")
+        func add(_ code: FindingCode, _ level: FindingLevel, _ ja: String, _ en: String) {
+            findings.append(Finding(file: label, code: code, level: level, ja: ja, en: en))
+        }
+        let parties = Set(files.map { "\($0.sender)_\($0.senderKind?.rawValue ?? "")_\($0.recipient)_\($0.recipientKind?.rawValue ?? "")" })
+        if parties.count > 1 {
+            add(.unit, .error, "連番 \(serialText) のファイルで送信元・送信先（事業所番号・サービス種類）が揃っていません: \(list)",
+                "Files with serial \(serialText) do not share one sender and recipient: \(list)")
+        }
+        let months = Set(files.compactMap { $0.hasZeroMonth ? nil : $0.monthSegment })
+        if months.count > 1 {
+            add(.unit, .error, "連番 \(serialText) のファイルの年月が揃っていません（\(months.sorted().joined(separator: ", "))）。",
+                "Files with serial \(serialText) carry different months (\(months.sorted().joined(separator: ", "))).")
+        }
+        let members = files.map(Self.member)
+        let duplicates = Dictionary(grouping: members, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        if !duplicates.isEmpty {
+            add(.unit, .error, "連番 \(serialText) に同じ種別のファイルが複数あります（\(duplicates.joined(separator: ", "))）。",
+                "Serial \(serialText) holds more than one file of kind \(duplicates.joined(separator: ", ")).")
+        }
+        guard let unit = matchingDefinition(in: definition) else {
+            if duplicates.isEmpty {
+                add(.combination, .error, "添付ファイルの組み合わせが正しくありません（連番 \(serialText): \(members.sorted().joined(separator: ", "))）。",
+                    "The combination of files is not allowed (serial \(serialText): \(members.sorted().joined(separator: ", "))).")
+            }
+            return findings
+        }
+        // The family image is optional in practice; its absence is not worth a warning.
+        let missing = Self.members(of: unit).subtracting(members).subtracting(["UPKIHON_IMAGE"]).sorted()
+        if !missing.isEmpty {
+            add(.combination, .warning, "送信単位 \(unit.id) のファイルが揃っていません。不足: \(missing.joined(separator: ", "))",
+                "Send unit \(unit.id) is incomplete; missing: \(missing.joined(separator: ", ")).")
+        }
+        return findings
+    }
+
+    /// KEY-1 (every child record has its parent in the unit) and KEY-2 (the 第6表, 第7表 and 補足 of one unit name
+    /// the same users), from the facts the file checks left.
+    public static func validateKeys(_ facts: [FileFacts]) -> [Finding] {
+        var findings: [Finding] = []
+        let byKind = Dictionary(facts.compactMap { fact in fact.kind.map { ($0, fact) } }, uniquingKeysWith: { first, _ in first })
+        for child in facts {
+            for (parentKind, keys) in child.parentKeys.sorted(by: { $0.key < $1.key }) {
+                guard let parent = byKind[parentKind] else { continue }  // a missing parent file is UNIT-2's to report
+                for (key, line) in keys.sorted(by: { $0.value < $1.value }) where parent.ownKeys[key] == nil {
+                    findings.append(Finding(file: child.label, line: line, code: .parentMissing, level: .warning,
+                                            ja: "親レコード（\(parentKind)、キー \(FileFacts.displayKey(key))）が同じ送信単位にありません。",
+                                            en: "No parent record (\(parentKind), key \(FileFacts.displayKey(key))) in the same send unit."))
+                }
+            }
+        }
+        if let plan = byKind[.usagePlan] {
+            for childKind in [FileKind.usageAnnex, .supplement] {
+                guard let child = byKind[childKind], let keys = child.parentKeys[.usagePlan] else { continue }
+                for (key, line) in plan.ownKeys.sorted(by: { $0.value < $1.value }) where keys[key] == nil {
+                    findings.append(Finding(file: plan.label, line: line, code: .userMismatch, level: .warning,
+                                            ja: "利用者 \(FileFacts.displayKey(key)) が \(childKind) にありません。",
+                                            en: "User \(FileFacts.displayKey(key)) is missing from \(childKind)."))
+                }
+            }
+        }
+        return findings
+    }
+}

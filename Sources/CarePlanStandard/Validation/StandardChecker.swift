@@ -1,0 +1,125 @@
+/// One file to check: its name (which carries the kind, month, offices and 連番) and where its bytes are.
+public struct CheckInput: Sendable {
+    /// The file name, not a path.
+    public var name: String
+    /// The bytes.
+    public var source: ByteSource
+
+    /// A file to check.
+    public init(name: String, source: ByteSource) {
+        self.name = name
+        self.source = source
+    }
+
+    /// The file at `path`, named by its last path component.
+    public static func file(atPath path: String) -> CheckInput {
+        CheckInput(name: String(path.split(separator: "/").last ?? Substring(path)), source: .path(path))
+    }
+}
+
+/// The result of checking one file.
+public struct FileCheckResult: Sendable {
+    /// The file name.
+    public let file: String
+    /// Its findings, in order.
+    public let findings: [Finding]
+    /// Errors found (including any not listed past the limit).
+    public let errorCount: Int
+    /// Warnings found (including any not listed past the limit).
+    public let warningCount: Int
+    /// What the send-unit checks need.
+    public let facts: FileFacts
+    /// The bytes read.
+    public let byteCount: Int
+}
+
+/// Checks standard files and their send units: the entry point for `renkei check`, the client before sending
+/// and the server before accepting.
+public struct StandardChecker: Sendable {
+    /// The standard.
+    public var definition: StandardDefinition
+    /// Bounds on each file.
+    public var limits: CSVLimits
+    /// The most findings listed per file (the rest are counted).
+    public var findingLimitPerFile: Int
+    /// The most files in one check (LIMIT-4).
+    public var maxFiles: Int
+
+    /// A checker.
+    public init(definition: StandardDefinition = .v41, limits: CSVLimits = .standard, findingLimitPerFile: Int = 1000,
+                maxFiles: Int = 10_000) {
+        self.definition = definition
+        self.limits = limits
+        self.findingLimitPerFile = findingLimitPerFile
+        self.maxFiles = maxFiles
+    }
+
+    /// Checks each file, then each send unit the files form.
+    public func check(_ inputs: [CheckInput]) -> CheckReport {
+        var results: [FileCheckResult] = []
+        var extra: [Finding] = []
+        for (index, input) in inputs.enumerated() {
+            guard index < maxFiles else {
+                extra.append(Finding(file: input.name, code: .tooManyFiles, level: .error,
+                                     ja: "一度に検査できるファイルは \(maxFiles) 件までです。", en: "At most \(maxFiles) files per check."))
+                break
+            }
+            results.append(checkFile(input))
+        }
+        let facts = results.map(\.facts)
+        let named = facts.compactMap { fact in fact.name.map { ($0, fact) } }
+        for unit in SendUnit.group(named.map(\.0)) {
+            extra += unit.validate(definition: definition)
+            let members = Set(unit.files)
+            extra += SendUnit.validateKeys(named.filter { members.contains($0.0) }.map(\.1))
+        }
+        return CheckReport(files: results, unitFindings: extra)
+    }
+
+    /// Checks one file alone: name, encoding, syntax, layout and the rules of its kind.
+    public func checkFile(_ input: CheckInput) -> FileCheckResult {
+        var nameFindings: [Finding] = []
+        var name: FileName?
+        var kind: FileKind?
+        do {
+            let parsed = try FileName.parse(input.name, definition: definition)
+            name = parsed
+            kind = parsed.kind
+            nameFindings = parsed.findings(fileLabel: input.name)
+        } catch {
+            kind = error.kind
+            nameFindings = [Finding(file: input.name, code: .fileName, level: .error,
+                                    ja: "ファイル名が標準仕様の形式ではありません: \(error.reasonJA)", en: "Not a standard file name: \(error.reason)")]
+        }
+        var validator = FileValidator(label: input.name, name: name, kind: kind, definition: definition,
+                                      findingLimit: findingLimitPerFile)
+        for finding in nameFindings { validator.sink.add(finding) }
+        var bytes = 0
+        if kind != .basicInfoImage {
+            var reader = CSVReader(limits: limits)
+            do {
+                let tooLarge = try input.source.forEachChunk(limit: limits.maxFileBytes) { chunk in
+                    reader.consume(chunk) { validator.validate($0) }
+                }
+                reader.finish { validator.validate($0) }
+                if tooLarge {
+                    validator.sink.add(line: nil, column: nil, code: .fileTooLarge, level: .error,
+                                       ja: "ファイルが大きすぎます（上限 \(limits.maxFileBytes) バイト）。それ以降は検査していません。",
+                                       en: "The file is larger than the limit of \(limits.maxFileBytes) bytes; the rest was not checked.")
+                }
+            } catch let error as ByteSourceError {
+                validator.unreadable = true
+                validator.sink.add(line: nil, column: nil, code: .unreadable, level: .error,
+                                   ja: "ファイルを読めません: \(error.reason)", en: "Cannot read the file: \(error.reason)")
+            } catch {
+                validator.unreadable = true
+                validator.sink.add(line: nil, column: nil, code: .unreadable, level: .error,
+                                   ja: "ファイルを読めません: \(error)", en: "Cannot read the file: \(error)")
+            }
+            bytes = reader.bytesRead
+        }
+        let (findings, facts, errors, warnings) = validator.finish()
+        return FileCheckResult(file: input.name, findings: findings, errorCount: errors, warningCount: warnings,
+                               facts: facts, byteCount: bytes)
+    }
+}

@@ -1,0 +1,158 @@
+/// The 第7表 (UPSIKYU) special-row rules, judged per user as the file streams by: one 全合計 row (999999) per
+/// user (T7-1), a 種類別小計 row (<kind>AAAA) for every office and kind with more than one row (T7-2), and the sums
+/// (T7-4, warnings: rounding follows the billing rules, not this standard).
+///
+/// A user's rows are kept together in the file, as on the printed 別表; each user is judged when their rows end,
+/// so memory holds one user plus an 8-byte hash of every user seen. A user whose rows appear again later gets a
+/// T7-1 warning, and each run of rows is judged on its own.
+struct Table7Check {
+    struct Group {
+        /// Office number bytes, `/`, kind bytes.
+        var key: [UInt8]
+        var firstLine: Int
+        var detailRows = 0
+        var detailAmount = 0
+        var amountsKnown = true
+        var subtotalLine: Int?
+        var subtotalAmount: Int?
+        var hasOtherSubtotal = false
+    }
+
+    struct User {
+        var firstLine: Int
+        var grandLines: [Int] = []
+        var grandAmount: Int?
+        var groups: [Group] = []
+        var detailAmount = 0
+        var amountsKnown = true
+    }
+
+    enum RowKind { case detail, subtotal, otherSubtotal, grandTotal }
+
+    let amountColumn: ColumnSpec?
+    let codeColumn: ColumnSpec?
+    private var currentKey: [UInt8] = []
+    private var current: User?
+    private var seen: Set<UInt64> = []
+
+    init(amountColumn: ColumnSpec?, codeColumn: ColumnSpec?) {
+        self.amountColumn = amountColumn
+        self.codeColumn = codeColumn
+    }
+
+    /// What the code in column 9 says the row is.
+    static func rowKind(_ code: UnsafeBufferPointer<UInt8>) -> RowKind {
+        guard code.count == 6 else { return .detail }
+        if code.allSatisfy({ $0 == 0x39 }) { return .grandTotal }
+        let (c2, c3, c4, c5) = (code[2], code[3], code[4], code[5])
+        guard c2 == c3, c3 == c4, c4 == c5 else { return .detail }
+        if c2 == 0x41 { return .subtotal }                    // AAAA
+        if c2 == 0x45 || c2 == 0x5A { return .otherSubtotal }  // EEEE, ZZZZ
+        return .detail
+    }
+
+    /// Adds a row of the user whose 保険者番号 and 被保険者番号 are `user`.
+    mutating func add(user: UnsafeBufferPointer<UInt8>, line: Int, row: RowKind, office: UnsafeBufferPointer<UInt8>?,
+                      kind: UnsafeBufferPointer<UInt8>, amount: Int?, into sink: inout FindingSink) {
+        if current == nil || !currentKey.elementsEqual(user) {
+            finishUser(into: &sink)
+            currentKey.removeAll(keepingCapacity: true)
+            currentKey.append(contentsOf: user)
+            current = User(firstLine: line)
+            if !seen.insert(Self.hash(user)).inserted {
+                sink.add(line: line, column: codeColumn, code: .grandTotal, level: .warning,
+                         ja: "利用者 \(who) の行が連続していません。第7表の検査は連続する行ごとに行います。",
+                         en: "User \(who)'s rows are not together; the 第7表 checks judge each run of rows on its own.")
+            }
+        }
+        guard var user = current else { return }
+        current = nil  // keep `user` uniquely referenced while it changes
+        defer { current = user }
+        switch row {
+        case .grandTotal:
+            user.grandLines.append(line)
+            user.grandAmount = amount
+            return
+        case .detail:
+            user.detailAmount += amount ?? 0
+            if amount == nil { user.amountsKnown = false }
+        case .subtotal, .otherSubtotal:
+            break
+        }
+        let index: Int
+        if let found = user.groups.firstIndex(where: { Self.groupKey($0.key, is: office, kind) }) {
+            index = found
+        } else {
+            user.groups.append(Group(key: Array(office ?? UnsafeBufferPointer(start: nil, count: 0)) + [0x2F] + Array(kind), firstLine: line))
+            index = user.groups.count - 1
+        }
+        switch row {
+        case .detail:
+            user.groups[index].detailRows += 1
+            user.groups[index].detailAmount += amount ?? 0
+            if amount == nil { user.groups[index].amountsKnown = false }
+        case .subtotal:
+            user.groups[index].subtotalLine = line
+            user.groups[index].subtotalAmount = amount
+        case .otherSubtotal:
+            user.groups[index].hasOtherSubtotal = true
+        case .grandTotal:
+            break
+        }
+    }
+
+    static func groupKey(_ key: [UInt8], is office: UnsafeBufferPointer<UInt8>?, _ kind: UnsafeBufferPointer<UInt8>) -> Bool {
+        let officeCount = office?.count ?? 0
+        guard key.count == officeCount + 1 + kind.count else { return false }
+        if let office, !key[0..<officeCount].elementsEqual(office) { return false }
+        return key[officeCount + 1..<key.count].elementsEqual(kind)
+    }
+
+    /// FNV-1a, 64 bits: enough to notice a user seen before (a collision costs at most a wrong warning).
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    /// The current user as a user reads it: 保険者番号/被保険者番号.
+    private var who: String {
+        let key = String(decoding: currentKey, as: UTF8.self)
+        return key.count > 6 ? key.prefix(6) + "/" + key.dropFirst(6) : key
+    }
+
+    /// Judges the user whose rows just ended.
+    mutating func finishUser(into sink: inout FindingSink) {
+        guard let user = current else { return }
+        current = nil
+        if user.grandLines.isEmpty {
+            sink.add(line: user.firstLine, column: codeColumn, code: .grandTotal, level: .error,
+                     ja: "利用者 \(who) の全合計行（サービスコード 999999）がありません。",
+                     en: "User \(who) has no grand-total row (service code 999999).")
+        } else if user.grandLines.count > 1 {
+            sink.add(line: user.grandLines[1], column: codeColumn, code: .grandTotal, level: .error,
+                     ja: "利用者 \(who) の全合計行（999999）が \(user.grandLines.count) 行あります（1行のみ）。",
+                     en: "User \(who) has \(user.grandLines.count) grand-total rows; exactly one is expected.")
+        }
+        for group in user.groups {
+            var parts: [String] { String(decoding: group.key, as: UTF8.self).split(separator: "/").map { String($0) } }
+            var kind: String { parts.last ?? "" }
+            if group.detailRows > 1 && group.subtotalLine == nil {
+                sink.add(line: group.firstLine, column: codeColumn, code: .subtotal, level: .error,
+                         ja: "利用者 \(who) の事業所 \(parts.first ?? "") 種類 \(kind) は \(group.detailRows) 行あるため、種類別小計行（\(kind)AAAA）が必要です。",
+                         en: "User \(who), office \(parts.first ?? ""), kind \(kind) has \(group.detailRows) rows, so it needs a subtotal row \(kind)AAAA.")
+            }
+            if let line = group.subtotalLine, let amount = group.subtotalAmount, group.amountsKnown,
+               !group.hasOtherSubtotal, amount != group.detailAmount {
+                sink.add(line: line, column: amountColumn, code: .arithmetic, level: .warning,
+                         ja: "種類別小計のサービス単位金額 \(amount) が明細の合計 \(group.detailAmount) と一致しません。",
+                         en: "The subtotal amount \(amount) differs from the sum of its rows, \(group.detailAmount).")
+            }
+        }
+        if let amount = user.grandAmount, user.amountsKnown, user.grandLines.count == 1, amount != user.detailAmount {
+            sink.add(line: user.grandLines[0], column: amountColumn, code: .arithmetic, level: .warning,
+                     ja: "全合計のサービス単位金額 \(amount) が明細の合計 \(user.detailAmount) と一致しません。",
+                     en: "The grand-total amount \(amount) differs from the sum of the rows, \(user.detailAmount).")
+        }
+    }
+}

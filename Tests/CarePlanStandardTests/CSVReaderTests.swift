@@ -1,0 +1,70 @@
+import CarePlanStandard
+import Testing
+
+@Suite struct CSVReaderTests {
+    func read(_ text: [UInt8], chunk: Int = 1 << 20) -> [CSVRecord] {
+        var reader = CSVReader()
+        var records: [CSVRecord] = []
+        var start = 0
+        text.withUnsafeBufferPointer { buffer in
+            while start < buffer.count {
+                let end = min(buffer.count, start + chunk)
+                reader.consume(UnsafeBufferPointer(rebasing: buffer[start..<end])) { records.append($0) }
+                start = end
+            }
+        }
+        reader.finish { records.append($0) }
+        return records
+    }
+
+    @Test func quotedFieldsWithCommasQuotesAndLineBreaksInEveryChunking() throws {
+        let text = Array("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"line1\r\nline2\",,x\r\nlast,\"\"".utf8)
+        for chunk in [1, 2, 3, 5, 1 << 20] {
+            let records = read(text, chunk: chunk)
+            #expect(records.count == 3)
+            #expect(try records[0].strings() == ["a", "b,c", "say \"hi\""])
+            #expect(try records[1].strings() == ["line1\r\nline2", "", "x"])
+            #expect(try records[2].strings() == ["last", ""])
+            #expect(records.map(\.line) == [1, 2, 4])
+            #expect(records[1].fieldLines == [2, 3, 3])
+            #expect(records.map(\.lineEnding) == [.crlf, .crlf, .none])
+            #expect(records[0].fieldQuoted == [false, true, true])
+        }
+    }
+
+    @Test func lfAndBareCREndRecordsToo() throws {
+        let records = read(Array("a,b\nc,d\re,f\r\n".utf8))
+        #expect(try records.map { try $0.strings() } == [["a", "b"], ["c", "d"], ["e", "f"]])
+        #expect(records.map(\.lineEnding) == [.lf, .cr, .crlf])
+        #expect(records.map(\.line) == [1, 2, 3])
+    }
+
+    @Test func syntaxProblemsCarryLineAndColumn() {
+        let records = read(Array("a,b\r\nc,\"d\"x,e\r\nf,g\"h\r\ni,\"open\r\nmore".utf8))
+        #expect(records.count == 4)
+        #expect(records[1].issues == [.init(kind: .textAfterClosingQuote, line: 2, column: 2)])
+        #expect(records[2].issues == [.init(kind: .quoteInUnquotedField, line: 3, column: 2)])
+        #expect(records[3].issues == [.init(kind: .unterminatedQuote, line: 4, column: 2)])
+    }
+
+    @Test func limitsBoundEveryRecord() {
+        var reader = CSVReader(limits: CSVLimits(maxFileBytes: 1 << 20, maxRecordBytes: 10, maxFields: 3))
+        var records: [CSVRecord] = []
+        Array("1,2,3,4,5\r\n0123456789ABCDEF\r\n".utf8).withUnsafeBufferPointer { reader.consume($0) { records.append($0) } }
+        reader.finish { records.append($0) }
+        #expect(records[0].fieldCount == 5 && records[0].fieldEnds.count == 3)
+        #expect(records[1].isTruncated && records[1].storage.count == 10)
+    }
+
+    @Test func fileLargerThanTheLimitIsAFinding() throws {
+        let checker = StandardChecker(limits: CSVLimits(maxFileBytes: 1000))
+        let result = checker.checkFile(CheckInput(name: Support.upplan, source: .bytes(try Support.bytes(of: Support.upplan))))
+        #expect(result.findings.contains { $0.code == .fileTooLarge && $0.level == .error })
+        #expect(result.byteCount == 1000)
+    }
+
+    @Test func aMissingFileIsAFindingNotACrash() {
+        let result = StandardChecker().checkFile(.file(atPath: "/nonexistent/" + Support.upplan))
+        #expect(result.findings.map(\.code) == [.unreadable])
+    }
+}

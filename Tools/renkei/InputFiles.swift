@@ -1,0 +1,30 @@
+import CarePlanStandard
+import Foundation
+
+/// Turns command-line paths into check inputs: files as given, folders as their regular files in name order.
+enum InputFiles {
+    struct Missing: Error { let path: String }
+
+    static func expand(_ paths: [String]) throws -> [CheckInput] {
+        var inputs: [CheckInput] = []
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Missing(path: path) }
+            if isFolder.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                for name in names.sorted() where !name.hasPrefix(".") {
+                    inputs.append(.file(atPath: (path as NSString).appendingPathComponent(name)))
+                }
+            } else {
+                inputs.append(.file(atPath: path))
+            }
+        }
+        return inputs
+    }
+}
+
+extension FileHandle {
+    static func standardErrorWrite(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

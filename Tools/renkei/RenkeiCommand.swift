@@ -1,0 +1,83 @@
+import ArgumentParser
+import CarePlanStandard
+
+/// `renkei`: the office client.
+struct RenkeiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renkei",
+        abstract: "Renkei (連携): the care-plan data exchange client.",
+        subcommands: [Check.self, Generate.self])
+
+    func run() throws {
+        throw ValidationError("Choose a command: check or generate.")
+    }
+}
+
+extension ReportLanguage: ExpressibleByArgument {}
+
+/// `renkei check FILE…`: validate standard files and their send units.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check standard CSV files (ケアプランデータ連携標準仕様 v4.1) and their send units.",
+        discussion: "Exit status: 0 when there are no errors, 1 when there are, 2 for usage errors.")
+
+    @Flag(help: "Print the findings as JSON.")
+    var json = false
+
+    @Option(help: "Language of the messages: ja, en or both.")
+    var lang: ReportLanguage = .ja
+
+    @Argument(help: "Files to check (a folder means every file in it).")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Give at least one file.") }
+    }
+
+    func run() throws {
+        let inputs: [CheckInput]
+        do { inputs = try InputFiles.expand(files) } catch let error as InputFiles.Missing {
+            throw ValidationError("No such file or folder: \(error.path)")
+        }
+        let report = StandardChecker().check(inputs)
+        print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
+        if report.hasErrors { throw ExitCode(1) }
+    }
+}
+
+/// `renkei generate`: write a seeded set of realistic send units (test data).
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write generated send units (test data) into a folder.")
+
+    @Option(help: "Seed: the same seed writes the same bytes.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Number of users.")
+    var users = 20
+
+    @Option(help: "Service month, YYYYMM.")
+    var month = "202506"
+
+    @Option(help: "Output folder (created if missing).")
+    var output: String
+
+    @Option(help: "Write one file of this kind (UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO) instead of send units.")
+    var kind: String?
+
+    @Option(help: "With --kind: the file's approximate size in bytes.")
+    var size = 10_240
+
+    func run() throws {
+        if let kind {
+            guard let name = try? GeneratedFileWriter.write(seed: seed, kind: kind, approximateByteCount: size, month: month, to: output) else {
+                throw ValidationError("Cannot write a \(kind) file to \(output) (kinds: UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO).")
+            }
+            print(name)
+            return
+        }
+        guard let written = try? GeneratedFileWriter.write(seed: seed, users: users, month: month, to: output) else {
+            throw ValidationError("Cannot write to \(output), or the month '\(month)' is not YYYYMM.")
+        }
+        print("\(written) files written to \(output)")
+    }
+}
