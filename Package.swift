@@ -68,6 +68,6 @@ let package = Package(
             dependencies: ["RenkeiLog", "RenkeiLMDB", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "renkei-log-crash-child"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
-        .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"]),
+        .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]
 )
