@@ -93,7 +93,8 @@ final class LogWriter: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopping else { return false }
         pending.append(request)
-        condition.signal()
+        // Wake the writer only when it has something to do: the first request, or a full group.
+        if pending.count == 1 || pending.count >= min(expectedBatch, maximumBatchSize) { condition.signal() }
         return true
     }
 
