@@ -134,7 +134,7 @@ public final class Environment: @unchecked Sendable {
                 if status == MDB_MAP_RESIZED { return nil }
                 try check(status, "mdb_txn_begin(read-only)")
                 let transaction = ReadTransaction(handle: txn!, environment: self)
-                defer { transaction.end(commit: false) }
+                defer { transaction.abort() }
                 do { return .success(try body(transaction)) } catch { return .failure(error) }
             }
             guard let outcome else {
@@ -174,20 +174,11 @@ public final class Environment: @unchecked Sendable {
         try ensureOpen()
         var txn: OpaquePointer?
         try check(mdb_txn_begin(handle, nil, 0, &txn), "mdb_txn_begin(write)")
-        let transaction = WriteTransaction(handle: txn!, environment: self)
-        let value: R
         do {
-            value = try body(transaction)
-        } catch {
-            transaction.end(commit: false)
-            throw error
-        }
-        do {
-            try transaction.commit()
+            return try WriteTransaction(handle: txn!, environment: self).run(body)
         } catch let error as LMDBError where error.code == .ioError {
             throw diskFullIfNoSpace(error)
         }
-        return value
     }
 
     /// LMDB reports a short write of its pages as `EIO`; when the data folder's file system has (almost) no

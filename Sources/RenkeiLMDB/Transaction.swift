@@ -19,8 +19,8 @@ public class Transaction {
         guard isOpen else { throw LMDBError(code: .closed, operation: "transaction") }
     }
 
-    /// Ends the transaction: commit (write transactions) or abort/reset.
-    func end(commit: Bool) {
+    /// Ends the transaction without committing (a read-only one simply ends).
+    func abort() {
         guard isOpen else { return }
         isOpen = false
         mdb_txn_abort(handle)
@@ -148,14 +148,19 @@ public final class WriteTransaction: Transaction {
         let transaction = WriteTransaction(handle: child!, environment: environment)
         hasOpenChild = true
         defer { hasOpenChild = false }
+        return try transaction.run(body)
+    }
+
+    /// Runs `body` with this transaction, then commits it; aborts it if `body` throws.
+    func run<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         let value: R
         do {
-            value = try body(transaction)
+            value = try body(self)
         } catch {
-            transaction.end(commit: false)
+            abort()
             throw error
         }
-        try transaction.commit()
+        try commit()
         return value
     }
 

@@ -99,10 +99,7 @@ public final class EventLog: Sendable {
         guard body.count <= configuration.maximumBodySize else {
             throw LogError(.tooLarge, "an event body of \(body.count) bytes; at most \(configuration.maximumBodySize)")
         }
-        let dictionary = try dictionaryID.map { id in
-            guard let found = dictionaries.dictionary(id: id) else { throw LogError(.unknownDictionary, "dictionary \(id)") }
-            return found
-        }
+        let dictionary = try installedDictionary(dictionaryID)
         let frame = Zstd.compress(body, level: configuration.compressionLevel, dictionary: dictionary)
         let header = RecordHeader(kind: kind, timestamp: timestamp, dictionaryID: dictionaryID, bodyLength: UInt32(body.count))
         let bytes = [UInt8](unsafeUninitializedCapacity: RecordHeader.size + frame.count) { out, count in
@@ -122,10 +119,7 @@ public final class EventLog: Sendable {
         guard bytes.count <= configuration.maximumBlobSize else {
             throw LogError(.tooLarge, "a file of \(bytes.count) bytes; at most \(configuration.maximumBlobSize)")
         }
-        let dictionary = try dictionaryID.map { id in
-            guard let found = dictionaries.dictionary(id: id) else { throw LogError(.unknownDictionary, "dictionary \(id)") }
-            return found
-        }
+        let dictionary = try installedDictionary(dictionaryID)
         let frame = Zstd.compress(bytes, level: configuration.compressionLevel, dictionary: dictionary)
         return PreparedBlob(
             hash: SHA256.hash(bytes),
@@ -137,6 +131,12 @@ public final class EventLog: Sendable {
 
     /// The installed dictionary with `id`, or nil.
     public func dictionary(id: UInt32) -> ZstdDictionary? { dictionaries.dictionary(id: id) }
+
+    private func installedDictionary(_ id: UInt32?) throws -> ZstdDictionary? {
+        guard let id else { return nil }
+        guard let found = dictionaries.dictionary(id: id) else { throw LogError(.unknownDictionary, "dictionary \(id)") }
+        return found
+    }
 
     // MARK: Writing
 
