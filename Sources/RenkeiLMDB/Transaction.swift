@@ -105,16 +105,6 @@ public final class WriteTransaction: Transaction {
         }
     }
 
-    /// Reserves `count` bytes under `key` and lets `fill` write them in place (no intermediate copy).
-    public func put(_ database: Database, key: UnsafeRawBufferPointer, reservingCount count: Int, options: PutOptions = [], fill: (UnsafeMutableRawBufferPointer) -> Void) throws {
-        try ensureOpen()
-        try validate(key: key)
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        var data = MDB_val(mv_size: count, mv_data: nil)
-        try check(mdb_put(handle, database.dbi, &keyValue, &data, options.rawValue | UInt32(MDB_RESERVE)), "mdb_put(reserve)", detail: database.name)
-        fill(UnsafeMutableRawBufferPointer(start: data.mv_data, count: count))
-    }
-
     /// Deletes `key`. Returns whether it was present.
     @discardableResult
     public func delete(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
@@ -131,12 +121,6 @@ public final class WriteTransaction: Transaction {
     @discardableResult
     public func delete(_ database: Database, key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { k throws in try delete(database, key: k) }
-    }
-
-    /// Removes every entry of `database` (the database stays).
-    public func removeAll(_ database: Database) throws {
-        try ensureOpen()
-        try check(mdb_drop(handle, database.dbi, 0), "mdb_drop", detail: database.name)
     }
 
     /// Runs `body` in a child transaction: its writes join this transaction if `body` returns, and are

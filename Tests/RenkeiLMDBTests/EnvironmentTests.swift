@@ -80,8 +80,12 @@ func key(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.bigEndian) { Array($0) 
             }
         }
         #expect(seen == [3, 5, 7])
-        let last = try env.read { txn throws in try txn.withCursor(db) { try $0.last().map { Array($0.key) } } }
-        #expect(last == key(9))
+        let (last, beforeLast) = try env.read { txn in
+            try txn.withCursor(db) { cursor in
+                (try cursor.last().map { Array($0.key) }, try cursor.previous().map { Array($0.key) })
+            }
+        }
+        #expect(last == key(9) && beforeLast == key(7))
     }
 
     @Test func aReaderKeepsItsSnapshotWhileTheWriterCommits() async throws {

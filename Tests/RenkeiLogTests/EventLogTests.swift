@@ -191,6 +191,27 @@ import Testing
         #expect(error.code == .corrupt && error.sequence == SequenceNumber(3))
     }
 
+    @Test func aHotBackupTakenWhileWritingOpensAsAConsistentLog() async throws {
+        let folder = TemporaryFolder()
+        let backup = TemporaryFolder()
+        let log = try EventLog(path: folder.path)
+        for n in 0..<50 { _ = try await log.append(try log.prepare(kind: uploadKind, body: csvBody("before \(n)"))) }
+        let writer = Task {
+            for n in 0..<200 { _ = try await log.append(try log.prepare(kind: uploadKind, body: csvBody("during \(n)"))) }
+        }
+        try log.environment.copy(to: backup.path, compact: true)
+        try await writer.value
+        log.close()
+        let restored = try EventLog(path: backup.path)
+        defer { restored.close() }
+        let verification = try restored.verify()
+        #expect(verification.records >= 50 && verification.records <= 250)
+        // The backup is a prefix of the live log: same root at the backup's size.
+        let original = try EventLog(path: folder.path)
+        defer { original.close() }
+        #expect(try original.read { try $0.merkleRoot(size: verification.records) } == verification.root)
+    }
+
     @Test func aSecondLogOnTheSameFolderIsRefusedUntilTheFirstCloses() throws {
         let folder = TemporaryFolder()
         let first = try EventLog(path: folder.path)
