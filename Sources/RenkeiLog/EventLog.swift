@@ -1,5 +1,5 @@
 import RenkeiCrypto
-public import RenkeiLMDB
+import RenkeiLMDB
 import RenkeiMerkle
 public import RenkeiModel
 public import RenkeiZstd
@@ -26,8 +26,8 @@ public final class EventLog: Sendable {
         /// How long the writer may wait for callers that were active at the last commit to join the next
         /// one (0: never wait). A short wait turns many concurrent callers into one batch and one sync.
         public var groupCommitWindow: Duration = .microseconds(200)
-        /// Further named databases to open beside the log's own, for the caller's projections.
-        public var databases: [String] = []
+        /// The key spaces to open beside the log, for the caller's projections.
+        public var keySpaces: [String] = []
 
         /// The defaults.
         public init() {}
@@ -50,9 +50,9 @@ public final class EventLog: Sendable {
     public init(path: String, configuration: Configuration = Configuration()) throws {
         writerLock = try WriterLockFile(folder: path)
         var environmentConfiguration = configuration.environment
-        environmentConfiguration.maximumDatabases = max(environmentConfiguration.maximumDatabases, 8 + configuration.databases.count)
+        environmentConfiguration.maximumDatabases = max(environmentConfiguration.maximumDatabases, 8 + configuration.keySpaces.count)
         let environment = try Environment(path: path, configuration: environmentConfiguration)
-        let store = try LogStore(environment: environment, extraDatabases: configuration.databases)
+        let store = try LogStore(environment: environment, keySpaceNames: configuration.keySpaces)
         self.configuration = configuration
         self.store = store
         let state = try environment.read { txn in try WriterState.load(txn, store) }
@@ -77,11 +77,17 @@ public final class EventLog: Sendable {
         writerLock.release()
     }
 
-    /// The LMDB environment, for tools such as hot backup (`Environment.copy(to:)`).
-    public var environment: Environment { store.environment }
+    /// The LMDB environment underneath.
+    var environment: Environment { store.environment }
 
-    /// One of the caller's named databases (`Configuration.databases`), or nil if it was not configured.
-    public func database(named name: String) -> Database? { store.extra[name] }
+    /// One of the key spaces declared in `Configuration.keySpaces`, or nil.
+    public func keySpace(named name: String) -> KeySpace? { store.keySpaces[name] }
+
+    /// Writes a consistent copy of the whole store (log, blobs, tree, key spaces) into the empty folder
+    /// `destination` while writing goes on: a hot backup. With `compact`, free pages are left out.
+    public func backup(to destination: String, compact: Bool = true) throws {
+        try store.environment.copy(to: destination, compact: compact)
+    }
 
     /// Commits and requests so far: `requests / commits` is the average group-commit batch.
     public var writerStatistics: WriterStatistics { writer.statistics }

@@ -1,14 +1,14 @@
 public import RenkeiCrypto
-public import RenkeiLMDB
+import RenkeiLMDB
 public import RenkeiMerkle
 public import RenkeiModel
 import RenkeiZstd
 
-/// A consistent view of the log, its blobs, its Merkle tree and the caller's databases, as of one
+/// A consistent view of the log, its blobs, its Merkle tree and the caller's key spaces, as of one
 /// transaction. Valid only inside the closure that received it.
 public struct LogSnapshot {
-    /// The LMDB transaction: read the caller's projections through it.
-    public let transaction: Transaction
+    /// The LMDB transaction.
+    let transaction: Transaction
     let store: LogStore
     let dictionaries: DictionaryRegistry
 
@@ -26,9 +26,6 @@ public struct LogSnapshot {
     public func latestSequence() throws -> SequenceNumber {
         try WriterState.latest(transaction, store)
     }
-
-    /// One of the caller's named databases.
-    public func database(named name: String) -> Database? { store.extra[name] }
 
     /// The record at `sequence`, or nil if the log does not reach it.
     public func record(at sequence: SequenceNumber) throws -> LogRecord? {

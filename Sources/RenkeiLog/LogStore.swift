@@ -19,21 +19,25 @@ struct LogStore: Sendable {
     let blobs: Database
     let dictionaries: Database
     let meta: Database
-    let extra: [String: Database]
+    let keySpaces: [String: KeySpace]
 
     /// The storage format this code reads and writes.
     static let storageFormat: UInt8 = 1
 
-    init(environment: Environment, extraDatabases: [String]) throws {
+    init(environment: Environment, keySpaceNames: [String]) throws {
         self.environment = environment
         log = try environment.database(named: "log")
         merkle = try environment.database(named: "merkle")
         blobs = try environment.database(named: "blobs")
         dictionaries = try environment.database(named: "dicts")
         meta = try environment.database(named: "meta")
-        var extra: [String: Database] = [:]
-        for name in extraDatabases { extra[name] = try environment.database(named: name) }
-        self.extra = extra
+        let reserved: Set = ["log", "merkle", "blobs", "dicts", "meta"]
+        var keySpaces: [String: KeySpace] = [:]
+        for name in keySpaceNames {
+            guard !reserved.contains(name) else { throw LogError(.outOfRange, "\(name) is the name of one of the log's own databases") }
+            keySpaces[name] = KeySpace(name: name, database: try environment.database(named: name))
+        }
+        self.keySpaces = keySpaces
         let formatKey = Array("format".utf8)
         try environment.write { txn in
             if let stored = try txn.get(meta, key: formatKey) {

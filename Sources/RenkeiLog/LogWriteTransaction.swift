@@ -1,16 +1,16 @@
 public import RenkeiCrypto
-public import RenkeiLMDB
+import RenkeiLMDB
 import RenkeiMerkle
 public import RenkeiModel
 public import RenkeiZstd
 
-/// What a write request's work sees: appends, blobs, dictionaries, and the LMDB transaction for the
-/// caller's own databases — all committed together, durably, or not at all.
+/// What a write request's work sees: appends, blobs, dictionaries and the caller's key spaces — all
+/// committed together, durably, or not at all.
 ///
 /// Valid only inside the work closure given to `EventLog.write`; it is not `Sendable`.
 public final class LogWriteTransaction {
-    /// The current (nested) LMDB transaction: write the caller's projections through it.
-    public internal(set) var transaction: WriteTransaction
+    /// The current (nested) LMDB transaction.
+    var transaction: WriteTransaction
     let store: LogStore
     let dictionaries: DictionaryRegistry
     var state: WriterState
@@ -24,9 +24,6 @@ public final class LogWriteTransaction {
 
     /// The last sequence number, including appends made earlier in this transaction.
     public var latestSequence: SequenceNumber { state.latest }
-
-    /// One of the caller's named databases (`EventLog.Configuration.databases`).
-    public func database(named name: String) -> Database? { store.extra[name] }
 
     /// Reads at this transaction's state (including its own uncommitted writes).
     public var snapshot: LogSnapshot { LogSnapshot(transaction: transaction, store: store, dictionaries: dictionaries) }

@@ -1,7 +1,7 @@
 import Foundation
 import RenkeiCrypto
 import RenkeiLMDB
-import RenkeiLog
+@testable import RenkeiLog
 import RenkeiMerkle
 import RenkeiModel
 import RenkeiZstd
@@ -199,7 +199,7 @@ import Testing
         let writer = Task {
             for n in 0..<200 { _ = try await log.append(try log.prepare(kind: uploadKind, body: csvBody("during \(n)"))) }
         }
-        try log.environment.copy(to: backup.path, compact: true)
+        try log.backup(to: backup.path)
         try await writer.value
         log.close()
         let restored = try EventLog(path: backup.path)
@@ -210,6 +210,49 @@ import Testing
         let original = try EventLog(path: folder.path)
         defer { original.close() }
         #expect(try original.read { try $0.merkleRoot(size: verification.records) } == verification.root)
+    }
+
+    @Test func keySpacesChangeInTheSameTransactionAsTheEventsTheyFoldFrom() async throws {
+        let folder = TemporaryFolder()
+        var configuration = EventLog.Configuration()
+        configuration.keySpaces = ["mailbox"]
+        let log = try EventLog(path: folder.path, configuration: configuration)
+        let mailbox = try #require(log.keySpace(named: "mailbox"))
+        struct Refused: Error {}
+        for office in ["1310000002", "1310000003", "1310000004"] {
+            let record = try log.prepare(kind: uploadKind, body: csvBody(office))
+            _ = try await log.write { txn in
+                let sequence = try txn.append(record)
+                try txn.put(Array("\(sequence)".utf8), forKey: Array("inbox/\(office)".utf8), in: mailbox)
+                return sequence
+            }
+        }
+        // A request that fails after writing leaves neither its event nor its projection.
+        let refused = try log.prepare(kind: uploadKind, body: csvBody("refused"))
+        await #expect(throws: Refused.self) {
+            try await log.write { txn in
+                try txn.append(refused)
+                try txn.put([1], forKey: Array("inbox/1310000009".utf8), in: mailbox)
+                throw Refused()
+            }
+        }
+        _ = try await log.write { txn in try txn.removeValue(forKey: Array("inbox/1310000003".utf8), in: mailbox) }
+        try log.read { snapshot throws in
+            #expect(try snapshot.latestSequence() == SequenceNumber(3))
+            #expect(try snapshot.count(in: mailbox) == 2)
+            #expect(try snapshot.value(forKey: Array("inbox/1310000004".utf8), in: mailbox) == Array("3".utf8))
+            var keys: [String] = []
+            try snapshot.forEach(in: mailbox, from: Array("inbox/".utf8), to: Array("inbox0".utf8)) { key, _ in
+                keys.append(String(decoding: key, as: UTF8.self))
+                return true
+            }
+            #expect(keys == ["inbox/1310000002", "inbox/1310000004"])
+        }
+        #expect(log.keySpace(named: "unknown") == nil)
+        var reserved = EventLog.Configuration()
+        reserved.keySpaces = ["blobs"]
+        log.close()
+        #expect(throws: LogError.self) { try EventLog(path: folder.path, configuration: reserved) }
     }
 
     @Test func aSecondLogOnTheSameFolderIsRefusedUntilTheFirstCloses() throws {
