@@ -69,7 +69,10 @@ public final class EventLog: Sendable {
         writer = LogWriter(store: store, state: state, dictionaries: dictionaries, committed: committed, maximumBatchSize: configuration.maximumBatchSize, groupCommitWindow: configuration.groupCommitWindow)
     }
 
+    deinit { close() }
+
     /// Stops the writer (after the requests already queued) and closes the environment. Tails end.
+    /// Closing twice does nothing more; a log that is no longer referenced closes itself.
     public func close() {
         writer.stop()
         committed.close()
