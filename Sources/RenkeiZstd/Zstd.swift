@@ -16,6 +16,8 @@ public enum Zstd {
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = defaultLevel, dictionary: ZstdDictionary? = nil) -> [UInt8] {
         compressionContexts.withContext { cctx in
             ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
+            // A pooled context must not keep a reference to a dictionary that may be freed.
+            defer { ZSTD_CCtx_refCDict(cctx, nil) }
             ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, min(max(level, levels.lowerBound), levels.upperBound))
             ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
             if let dictionary {

@@ -6,12 +6,14 @@ internal import CZstd
 /// Not thread-safe: one stream is used by one task at a time.
 public final class ZstdStreamCompressor {
     private let context: OpaquePointer
+    private let dictionary: ZstdDictionary? // kept alive: the context refers to its digested form
     private var finished = false
 
     /// A stream at `level`, with `dictionary` if given; `pledgedSize` (if known) is written in the header.
     public init(level: Int32 = Zstd.defaultLevel, dictionary: ZstdDictionary? = nil, pledgedSize: UInt64? = nil) {
         guard let context = ZSTD_createCCtx() else { fatalError("zstd: out of memory creating a context") }
         self.context = context
+        self.dictionary = dictionary
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
         ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
         if let dictionary { ZSTD_CCtx_refCDict(context, dictionary.compressionDictionary(level: level)) }
@@ -63,6 +65,7 @@ public final class ZstdStreamDecompressor {
     private let context: OpaquePointer
     private let maximumSize: Int
     private let dictionaries: (any ZstdDictionaryProvider)?
+    private var dictionary: ZstdDictionary? // kept alive: the context refers to its digested form
     private var produced = 0
     private var frameComplete = false
     private var sawInput = false
@@ -88,6 +91,7 @@ public final class ZstdStreamDecompressor {
                 guard let dictionary = dictionaries?.dictionary(id: id) else {
                     throw ZstdError(code: .unknownDictionary, detail: "", dictionaryID: id)
                 }
+                self.dictionary = dictionary
                 ZSTD_DCtx_refDDict(context, dictionary.decompressionDictionary)
             }
         }
