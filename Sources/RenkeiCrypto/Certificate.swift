@@ -151,8 +151,12 @@ public struct CertificateSerialNumber: Hashable, Sendable, CustomStringConvertib
             }
             BN_free(number)
         }
-        self.init(hex: text)!
+        // A negative or over-long serial (possible in an external issuer's certificate or CRL) is kept
+        // as OpenSSL prints it rather than refused here; it can never equal a serial this CA issues.
+        self = Self(hex: text) ?? Self(unchecked: text)
     }
+
+    private init(unchecked text: String) { hex = text }
 
     /// Writes the number into `target` (owned by a certificate or a CRL entry).
     func write(to target: UnsafeMutablePointer<ASN1_INTEGER>) throws(CryptoError) {

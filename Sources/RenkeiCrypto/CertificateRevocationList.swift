@@ -102,7 +102,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
         for entry in revoked {
             guard let item = X509_REVOKED_new() else { throw .openSSL(.openSSLFailure, "out of memory") }
             do throws(CryptoError) {
-                let serial = ASN1_INTEGER_new()!
+                guard let serial = ASN1_INTEGER_new() else { throw CryptoError.openSSL(.openSSLFailure, "out of memory") }
                 defer { ASN1_INTEGER_free(serial) }
                 try entry.serialNumber.write(to: serial)
                 let date = try ASN1Time.make(entry.revocationDate)

@@ -100,6 +100,9 @@ extension CryptoError {
         public static let signatureInvalid = Code(rawValue: 301)
         /// The signature is not a detached CMS SignedData with exactly one signer and its certificate.
         public static let signatureMalformed = Code(rawValue: 302)
+        /// The signature is valid but its signer is not the sending office (another office, or an
+        /// operator or auditor certificate).
+        public static let signerNotSender = Code(rawValue: 303)
 
         // 4xx: checkpoints.
         /// A checkpoint note does not follow the format (see Checkpoint).
@@ -121,7 +124,7 @@ extension CryptoError {
             200: "certificateExpired", 201: "certificateNotYetValid", 202: "certificateRevoked",
             203: "untrustedIssuer", 204: "wrongKeyUsage", 205: "revocationStatusUnknown",
             206: "invalidChain", 207: "certificateInvalid",
-            300: "manifestMismatch", 301: "signatureInvalid", 302: "signatureMalformed",
+            300: "manifestMismatch", 301: "signatureInvalid", 302: "signatureMalformed", 303: "signerNotSender",
             400: "checkpointMalformed", 401: "checkpointSignerUnknown", 402: "checkpointSignatureInvalid",
         ]
     }

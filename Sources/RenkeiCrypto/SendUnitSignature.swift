@@ -12,7 +12,7 @@ public struct SendUnitSignature: Hashable, Sendable {
     /// The CMS SignedData, DER.
     public let der: [UInt8]
 
-    /// A signature from its DER bytes, as stored with the event. Decoding is checked by ``verify(manifest:trustStore:at:)``.
+    /// A signature from its DER bytes, as stored with the event. Decoding is checked by ``verify(manifest:sender:trustStore:at:)``.
     public init(der: [UInt8]) throws(CryptoError) {
         try CryptoLimits.check(der.count, within: CryptoLimits.maximumSignatureBytes, "a send-unit signature")
         self.der = der
@@ -40,18 +40,23 @@ public struct SendUnitSignature: Hashable, Sendable {
     /// The largest manifest signed or verified.
     public static let maximumManifestBytes = 1024 * 1024
 
-    /// Verifies that this signature is over exactly `manifest` and that its signer's chain leads to
-    /// `trustStore` at `time` (for send-unit signing, not revoked), and returns the signer.
+    /// Verifies that this signature is over exactly `manifest`, that its signer's chain leads to
+    /// `trustStore` at `time` (for send-unit signing, not revoked), and that the signer is the office
+    /// `sender` (the manifest's sender) with the office role; returns the signer.
     ///
     /// Refusals: `manifestMismatch` (the manifest was changed), `signatureInvalid` (the signature was
-    /// changed or made with another key), `signatureMalformed`, and every refusal of
-    /// ``TrustStore/verify(chain:at:use:)``. The caller checks that the signer is the manifest's sender.
-    public func verify(manifest: [UInt8], trustStore: TrustStore, at time: Date) throws(CryptoError) -> VerifiedIdentity {
+    /// changed or made with another key), `signatureMalformed`, `signerNotSender`, and every refusal of
+    /// ``TrustStore/verify(chain:at:use:)``.
+    public func verify(manifest: [UInt8], sender: String, trustStore: TrustStore, at time: Date) throws(CryptoError) -> VerifiedIdentity {
         try CryptoLimits.check(manifest.count, within: Self.maximumManifestBytes, "a manifest")
         let (signer, certificates) = try verifySignature(manifest: manifest)
         let others = certificates.filter { $0 != signer }
-        return try trustStore.verify(chain: [signer] + others.prefix(CryptoLimits.maximumChainLength - 1),
-                                     at: time, use: .sendUnitSigning)
+        let verified = try trustStore.verify(chain: [signer] + others.prefix(CryptoLimits.maximumChainLength - 1),
+                                             at: time, use: .sendUnitSigning)
+        guard verified.identity.role == .office, verified.identity.officeNumber == sender else {
+            throw CryptoError(.signerNotSender, "the send unit is from \(sender) but was signed by \(verified.identity)")
+        }
+        return verified
     }
 
     /// Checks the signature over `manifest` with the embedded signer certificate, without judging that

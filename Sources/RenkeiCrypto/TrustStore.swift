@@ -2,11 +2,10 @@ internal import COpenSSL
 import Foundation
 
 /// What a verified certificate will be used for; each use has its own key-usage rules.
-public struct CertificateUse: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    /// OpenSSL's X509_PURPOSE number.
-    public var rawValue: Int32
-    /// The use with OpenSSL's purpose number `rawValue`.
-    public init(rawValue: Int32) { self.rawValue = rawValue }
+public struct CertificateUse: Hashable, Sendable, CustomStringConvertible {
+    /// OpenSSL's X509_PURPOSE number; only the uses below exist, so no caller can ask for a laxer purpose.
+    let rawValue: Int32
+    private init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// A TLS client certificate at the handshake: digitalSignature, and clientAuth when the certificate
     /// lists extended key usages.
@@ -15,7 +14,8 @@ public struct CertificateUse: RawRepresentable, Hashable, Sendable, CustomString
     /// certificate lists extended key usages.
     public static let sendUnitSigning = CertificateUse(rawValue: X509_PURPOSE_SMIME_SIGN)
 
-    public var description: String { self == .tlsClient ? "TLS client" : self == .sendUnitSigning ? "send-unit signing" : "purpose \(rawValue)" }
+    /// The use's name.
+    public var description: String { self == .tlsClient ? "TLS client" : "send-unit signing" }
 }
 
 /// An identity that a certificate chain proved at a given time.
@@ -110,6 +110,10 @@ public final class TrustStore: @unchecked Sendable {
         guard let leaf = chain.first, chain.count <= CryptoLimits.maximumChainLength else {
             throw CryptoError(.invalidChain, "a chain has 1 to \(CryptoLimits.maximumChainLength) certificates, not \(chain.count)")
         }
+        // An identity is never a CA, whatever key usages the CA certificate also lists.
+        guard !leaf.isCertificateAuthority else {
+            throw CryptoError(.wrongKeyUsage, "\(leaf.subject) is a CA certificate and cannot identify an office, operator or auditor")
+        }
         let untrusted = try CertificateStack(borrowing: Array(chain.dropFirst()) + intermediates)
         let platformFailure = Self.run(platformStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: true)
         var isExternal = false
@@ -140,6 +144,8 @@ public final class TrustStore: @unchecked Sendable {
             return .openSSL(.openSSLFailure, "could not set up certificate verification")
         }
         X509_VERIFY_PARAM_set_time(parameters, time_t(time.timeIntervalSince1970.rounded(.down)))
+        // At least 112-bit security along the whole chain: no RSA under 2048 bits, no SHA-1 signatures.
+        X509_VERIFY_PARAM_set_auth_level(parameters, 2)
         if checkCRL { X509_VERIFY_PARAM_set_flags(parameters, UInt(X509_V_FLAG_CRL_CHECK)) }
         if X509_verify_cert(context) == 1 { return nil }
         let error = X509_STORE_CTX_get_error(context)

@@ -22,7 +22,7 @@ import Testing
         // The imported credential signs send units that verify against the platform.
         let signature = try SendUnitSignature.sign(manifest: Array("m".utf8), key: credential.key,
                                                    certificate: credential.certificate, chain: credential.chain)
-        #expect(try signature.verify(manifest: Array("m".utf8), trustStore: platform.trustStore(), at: TestPlatform.now)
+        #expect(try signature.verify(manifest: Array("m".utf8), sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
             .identity.officeNumber == "1310000001")
 
         expectError(.wrongPassword) { try Credential(pkcs12: bytes, password: "wrong") }

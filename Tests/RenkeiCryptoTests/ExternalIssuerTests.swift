@@ -60,6 +60,28 @@ import Testing
         expectError(.subjectNotRecognized) { try store.verify(chain: [badNumber], at: Self.afterCommandLine) }
     }
 
+    @Test func externalCertificatesWithWeakKeysOrSHA1SignaturesAreRefused() throws {
+        let store = try platform.trustStore(externalIssuers: [externalCA])
+        // RSA 1024: under the 112-bit floor.
+        try openssl.runChecked("req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", "weak.key",
+                               "-subj", "/CN=1310000005", "-out", "weak.csr")
+        try openssl.runChecked("x509", "-req", "-in", "weak.csr", "-CA", "ext-ca.pem", "-CAkey", "ext-ca.key",
+                               "-set_serial", "0x3003", "-days", "30", "-extfile", "ext.cnf", "-extensions", "office",
+                               "-out", "weak.pem")
+        let weak = try Certificate(pem: openssl.readText("weak.pem"))
+        #expect(throws: CryptoError.self) { try store.verify(chain: [weak], at: Self.afterCommandLine) }
+        // A SHA-1 signature by the issuer.
+        try openssl.runChecked("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                               "-keyout", "sha1.key", "-subj", "/CN=1310000005", "-out", "sha1.csr")
+        try openssl.runChecked("x509", "-req", "-sha1", "-in", "sha1.csr", "-CA", "ext-ca.pem", "-CAkey", "ext-ca.key",
+                               "-set_serial", "0x3004", "-days", "30", "-extfile", "ext.cnf", "-extensions", "office",
+                               "-out", "sha1.pem")
+        let sha1 = try Certificate(pem: openssl.readText("sha1.pem"))
+        #expect(throws: CryptoError.self) { try store.verify(chain: [sha1], at: Self.afterCommandLine) }
+        // The same issuer's normal certificate still verifies.
+        _ = try store.verify(chain: [try issueExternal("/CN=1310000005")], at: Self.afterCommandLine)
+    }
+
     @Test func externalIssuerCRLIsHonouredWhenLoaded() throws {
         let leaf = try issueExternal("/CN=1310000005", serial: "0x2002")
         try openssl.write("ca.cnf", """
