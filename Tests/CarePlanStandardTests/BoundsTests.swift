@@ -48,4 +48,27 @@ import Testing
         #expect(t72.allSatisfy { $0.level == .error })
         #expect(t72.first?.messageEN.contains("1310000009") == true)
     }
+
+    @Test func orphanKeysAreCappedPerFileLikeOtherFindings() throws {
+        // 30 users in 第7表 that UPPLAN does not have: 30 KEY-1 findings, of which the checker lists 10.
+        let annex = try Support.edited(Support.upsikyu) { records in
+            let user2 = Array(records[5...6])
+            records.removeSubrange(5...6)
+            for index in 0..<30 {
+                records += user2.map { row in var row = row; row[2] = "0000000" + String(100 + index); return row }
+            }
+        }
+        let checker = StandardChecker(findingLimitPerFile: 10)
+        let report = checker.check([(Support.upplan, try Support.bytes(of: Support.upplan)), (Support.upsikyu, annex),
+                                    (Support.uphosoku, try Support.bytes(of: Support.uphosoku))]
+                                   .map { CheckInput(name: $0.0, source: .bytes($0.1)) })
+        let orphans = report.unitFindings.filter { $0.code.rawValue == "KEY-1" && $0.file == Support.upsikyu }
+        #expect(orphans.count == 10)
+        #expect(orphans.first?.line == 6 && orphans.first?.messageEN.contains("0000000100") == true)
+        let limit = report.unitFindings.filter { $0.code == .tooManyFindings && $0.file == Support.upsikyu }
+        #expect(limit.count == 1)
+        #expect(limit.first?.messageEN.contains("20 more") == true)
+        // UPPLAN's user 2 (KEY-2) is its own file's finding, under its own cap.
+        #expect(report.unitFindings.contains { $0.code.rawValue == "KEY-2" && $0.file == Support.upplan })
+    }
 }
