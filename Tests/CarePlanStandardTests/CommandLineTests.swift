@@ -1,5 +1,6 @@
 import CarePlanStandard
 import Foundation
+import RenkeiModel
 import Testing
 
 /// Runs the real `renkei` binary from the build products folder.
@@ -29,6 +30,19 @@ import Testing
     }
 
     func example(_ name: String) -> String { Support.fixtures.appendingPathComponent(name).path }
+
+    @Test func generateRefusesTheLastMonthWithAUsageError() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for month in ["999912", "202513", "2025"] {
+            let result = try run(["generate", "--month", month, "--users", "1", "--output", folder.path])
+            #expect(result.status == 2, "\(month): \(result.error)")
+            #expect(result.error.contains(month))
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        // The generator itself is total at the end of the range.
+        #expect(!CarePlanGenerator(seed: 1, month: try #require(YearMonth("999912")), userCount: 1).sendUnits().isEmpty)
+    }
 
     @Test func cleanExamplesExitZeroWithAReadableSummary() throws {
         let result = try run(["check"] + Support.allExamples.map(example))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarePlanStandard
+import RenkeiModel
 
 /// `renkei`: the office client.
 struct RenkeiCommand: ParsableCommand {
@@ -66,6 +67,13 @@ struct Generate: ParsableCommand {
 
     @Option(help: "With --kind: the file's approximate size in bytes.")
     var size = 10_240
+
+    func validate() throws {
+        // The generated 実績 is dated in the following month, which 999912 does not have.
+        guard let yearMonth = YearMonth(month), yearMonth.next != nil else {
+            throw ValidationError("The month '\(month)' is not YYYYMM between 000001 and 999911.")
+        }
+    }
 
     func run() throws {
         if let kind {
