@@ -39,6 +39,8 @@ struct Check: ParsableCommand {
         let inputs: [CheckInput]
         do { inputs = try InputFiles.expand(files) } catch let error as InputFiles.Missing {
             throw ValidationError("No such file or folder: \(error.path)")
+        } catch let error as InputFiles.Unlistable {
+            throw ValidationError("Cannot list the folder \(error.path): \(error.reason)")
         }
         let report = StandardChecker().check(inputs)
         print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
