@@ -56,6 +56,12 @@ public struct SendUnit: Hashable, Sendable {
         name.kind == .supplement ? (name.hasZeroMonth ? "UPHOSOKU(000000)" : "UPHOSOKU(YYYYMM)") : name.kind.rawValue
     }
 
+    /// What must be unique within a unit: the member, and for family images (UPKIHON_IMAGE) also the 枝番, since
+    /// one unit may carry several images `…_0001.jpg`, `…_0002.jpg`.
+    static func identity(_ name: FileName) -> String {
+        name.branch.map { "\(member(name))_\($0)" } ?? member(name)
+    }
+
     static func members(of unit: SendUnitDefinition) -> Set<String> {
         let kinds = Set(unit.kinds)
         return Set(unit.kinds.map { kind in
@@ -67,7 +73,7 @@ public struct SendUnit: Hashable, Sendable {
     /// The allowed combination this unit fits (the smallest one), or `nil` when none allows it.
     public func matchingDefinition(in definition: StandardDefinition = .v41) -> SendUnitDefinition? {
         let present = Set(files.map(Self.member))
-        guard present.count == files.count else { return nil }
+        guard Set(files.map(Self.identity)).count == files.count else { return nil }
         return definition.sendUnits
             .filter { present.isSubset(of: Self.members(of: $0)) }
             .min { $0.kinds.count < $1.kinds.count }
@@ -92,7 +98,7 @@ public struct SendUnit: Hashable, Sendable {
                 "Files with serial \(serialText) carry different months (\(months.sorted().joined(separator: ", "))).")
         }
         let members = files.map(Self.member)
-        let duplicates = Dictionary(grouping: members, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        let duplicates = Dictionary(grouping: files.map(Self.identity), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         if !duplicates.isEmpty {
             add(.unit, .error, "連番 \(serialText) に同じ種別のファイルが複数あります（\(duplicates.joined(separator: ", "))）。",
                 "Serial \(serialText) holds more than one file of kind \(duplicates.joined(separator: ", ")).")
