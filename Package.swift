@@ -39,7 +39,7 @@ let package = Package(
         // The office client's command line: argument parsing, then one call into a library.
         .executableTarget(
             name: "renkei",
-            dependencies: ["CarePlanStandard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CarePlanStandard", "RenkeiModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/renkei"
         ),
 

@@ -15,7 +15,8 @@
 public struct SendUnitManifest: Hashable, Sendable {
     /// One file of the send unit.
     public struct File: Hashable, Sendable {
-        /// The file's kind, e.g. `UPPLAN` (第6表): 1 to 16 upper-case ASCII letters and digits.
+        /// The file's kind, e.g. `UPPLAN` (第6表) or `UPKIHON_SUB1`: 1 to 16 upper-case ASCII letters, digits and
+        /// underscores, neither starting nor ending with an underscore.
         public let kind: String
         /// The file name: 1 to 128 bytes of printable ASCII without spaces or slashes.
         public let name: String
@@ -26,8 +27,8 @@ public struct SendUnitManifest: Hashable, Sendable {
 
         /// A file entry; throws ``SendUnitManifestError`` when a field breaks its rule.
         public init(kind: String, name: String, size: UInt64, sha256: String) throws(SendUnitManifestError) {
-            guard (1...16).contains(kind.utf8.count), kind.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }) else {
-                throw SendUnitManifestError(.invalidKind, "a file kind is 1 to 16 upper-case ASCII letters and digits: \(kind.prefix(20))")
+            guard Self.isKind(kind) else {
+                throw SendUnitManifestError(.invalidKind, "a file kind is 1 to 16 upper-case ASCII letters, digits and inner underscores: \(kind.prefix(20))")
             }
             guard (1...128).contains(name.utf8.count), name.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != 0x2F && $0 != 0x5C }) else {
                 throw SendUnitManifestError(.invalidFileName, "a file name is 1 to 128 printable ASCII bytes without spaces or slashes")
@@ -39,6 +40,13 @@ public struct SendUnitManifest: Hashable, Sendable {
                 throw SendUnitManifestError(.invalidDigest, "a SHA-256 is 64 lower-case hexadecimal digits")
             }
             (self.kind, self.name, self.size, self.sha256) = (kind, name, size, sha256)
+        }
+
+        /// Whether `kind` is 1 to 16 bytes of `A`–`Z`, `0`–`9` and `_`, with no `_` first or last.
+        static func isKind(_ kind: String) -> Bool {
+            let bytes = kind.utf8
+            guard (1...16).contains(bytes.count), bytes.first != 0x5F, bytes.last != 0x5F else { return false }
+            return bytes.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
         }
     }
 

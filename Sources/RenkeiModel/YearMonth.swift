@@ -34,9 +34,9 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// The following month.
-    public var next: YearMonth {
-        month == 12 ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)!
+    /// The following month, or `nil` after 999912 (the last month `YYYYMM` can write).
+    public var next: YearMonth? {
+        month == 12 ? YearMonth(year: year + 1, month: 1) : YearMonth(year: year, month: month + 1)
     }
 
     /// `YYYYMM`.

@@ -137,6 +137,20 @@ import Testing
         #expect(mixed.validate().contains { $0.code == .combination && $0.level == .error })
     }
 
+    @Test func familyImagesWithDistinctBranchesShareAUnit() throws {
+        let stem = "0300000100_46_0300000005_A1_20191025200201"
+        let unit = ["UPKIHON_\(stem).CSV", "UPKIHON_SUB1_\(stem).CSV", "UPKIHON_SUB2_\(stem).CSV"]
+        let twoImages = SendUnit.validate(fileNames: unit + ["UPKIHON_IMAGE_\(stem)_0001.jpg", "UPKIHON_IMAGE_\(stem)_0002.jpg"])
+        #expect(twoImages.isEmpty, "\(twoImages)")
+        let names = try (unit + ["UPKIHON_IMAGE_\(stem)_0001.jpg", "UPKIHON_IMAGE_\(stem)_0002.jpg"]).map { try FileName.parse($0) }
+        #expect(SendUnit(files: names).matchingDefinition()?.id == "YOBO_KIHON")
+        // The same 枝番 twice is still a duplicate; so are two files of a kind without 枝番.
+        let sameBranch = SendUnit(files: try (unit + ["UPKIHON_IMAGE_\(stem)_0001.jpg", "UPKIHON_IMAGE_\(stem)_0001.JPG"]).map { try FileName.parse($0) })
+        #expect(sameBranch.validate().filter { $0.code == .unit && $0.level == .error }.count == 1)
+        let twoKihon = SendUnit(files: try (unit + ["UPKIHON_\(stem).CSV"]).map { try FileName.parse($0) })
+        #expect(twoKihon.validate().contains { $0.code == .unit && $0.level == .error && $0.messageEN.contains("UPKIHON") })
+    }
+
     @Test func childWithoutItsParent() throws {
         let annex = try Support.edited(Support.upsikyu) { records in
             for index in 5...6 { records[index][2] = "0000000009" }  // user 2's rows now name a user not in UPPLAN

@@ -56,6 +56,28 @@ import Testing
         #expect(records[1].isTruncated && records[1].storage.count == 10)
     }
 
+    @Test func strayQuotesInOneRecordKeepABoundedNumberOfIssues() {
+        // 2 MiB of `a""""…` on one line: every quote is a stray quote in an unquoted field.
+        let count = 2 << 20
+        var text = Array("x,a".utf8)
+        text += [UInt8](repeating: 0x22, count: count)
+        text += Array("\r\nnext,line\r\n".utf8)
+        for chunk in [4096, 1 << 20] {
+            let records = read(text, chunk: chunk)
+            #expect(records.count == 2)
+            #expect(records[0].issues.count == CSVLimits.standard.maxIssuesPerRecord)
+            #expect(records[0].issues.first == .init(kind: .quoteInUnquotedField, line: 1, column: 2))
+            #expect(records[0].issues.count + records[0].omittedIssueCount == count)
+            #expect(records[1].issues.isEmpty && records[1].omittedIssueCount == 0)
+        }
+        // The checker lists the kept ones and one finding for the rest.
+        let findings = Support.check(Support.upplan, text)
+        let quoting = Support.with("CSV-1", in: findings)
+        #expect(quoting.count == CSVLimits.standard.maxIssuesPerRecord + 1)
+        #expect(quoting.first?.line == 1)
+        #expect(quoting.last?.messageEN.contains("\(count - CSVLimits.standard.maxIssuesPerRecord) more") == true)
+    }
+
     @Test func fileLargerThanTheLimitIsAFinding() throws {
         let checker = StandardChecker(limits: CSVLimits(maxFileBytes: 1000))
         let result = checker.checkFile(CheckInput(name: Support.upplan, source: .bytes(try Support.bytes(of: Support.upplan))))

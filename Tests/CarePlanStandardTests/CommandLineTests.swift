@@ -1,5 +1,6 @@
 import CarePlanStandard
 import Foundation
+import RenkeiModel
 import Testing
 
 /// Runs the real `renkei` binary from the build products folder.
@@ -13,10 +14,16 @@ import Testing
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
     }
 
-    func run(_ arguments: [String]) throws -> Run {
+    /// Runs `renkei arguments`; with `asNobody`, through setpriv as uid/gid 65534 (for permission checks as root).
+    func run(_ arguments: [String], asNobody: Bool = false) throws -> Run {
         let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = arguments
+        if asNobody {
+            process.executableURL = URL(fileURLWithPath: Self.setpriv)
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try Self.binary().path] + arguments
+        } else {
+            process.executableURL = try Self.binary()
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -29,6 +36,38 @@ import Testing
     }
 
     func example(_ name: String) -> String { Support.fixtures.appendingPathComponent(name).path }
+
+    static let setpriv = "/usr/bin/setpriv"
+    /// Root lists any folder whatever its mode, so as root the test drops to `nobody` through setpriv.
+    static let canForbidListing = getuid() != 0 || FileManager.default.isExecutableFile(atPath: setpriv)
+
+    @Test(.enabled(if: canForbidListing)) func aFolderThatCannotBeListedIsAUsageErrorNotAnEmptyFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(try Support.bytes(of: Support.upplan)).write(to: folder.appendingPathComponent(Support.upplan))
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: folder.path)
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let result = try run(["check", folder.path], asNobody: getuid() == 0)
+        #expect(result.status == 2, "\(result.output)\(result.error)")
+        #expect(result.error.contains("Cannot list the folder \(folder.path)"))
+        #expect(!result.output.contains("送信できます"))
+    }
+
+    @Test func generateRefusesTheLastMonthWithAUsageError() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for month in ["999912", "202513", "2025"] {
+            let result = try run(["generate", "--month", month, "--users", "1", "--output", folder.path])
+            #expect(result.status == 2, "\(month): \(result.error)")
+            #expect(result.error.contains(month))
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        // The generator itself is total at the end of the range.
+        #expect(!CarePlanGenerator(seed: 1, month: try #require(YearMonth("999912")), userCount: 1).sendUnits().isEmpty)
+    }
 
     @Test func cleanExamplesExitZeroWithAReadableSummary() throws {
         let result = try run(["check"] + Support.allExamples.map(example))

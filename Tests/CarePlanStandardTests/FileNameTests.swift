@@ -25,6 +25,24 @@ import Testing
         #expect(image.kind == .basicInfoImage && image.branch == "0001")
     }
 
+    @Test func lookAlikeAndNonASCIINamesAreRefused() throws {
+        let valid = "UP1KYO_0300000100_43_0300000005_11_20191025200201.CSV"
+        #expect(try FileName.parse(valid).kind == .plan1)
+        let lookAlikes = [
+            "UP1\u{212A}YO_0300000100_43_0300000005_11_20191025200201.CSV",   // KELVIN SIGN, canonically "K"
+            "UPPL\u{212B}N_201912_0300000100_43_0300000005_11_20191025200201.CSV", // ANGSTROM SIGN (not "A"; still non-ASCII)
+            "ＵＰＰＬＡＮ_201912_0300000100_43_0300000005_11_20191025200201.CSV",  // full-width
+            "UPPLAN_201912_0300000100_43_0300000005_11_20191025200201.C\u{0053}\u{0307}V",
+            "UP1KYO_0300000100_43_0300000005_11_20191025200201.CSV\n",
+        ]
+        for name in lookAlikes {
+            #expect(throws: FileNameError.self, "\(name.unicodeScalars.map { String($0.value, radix: 16) })") { try FileName.parse(name) }
+            let findings = SendUnit.validate(fileNames: [name])
+            #expect(findings.map(\.code) == [.fileName])
+        }
+        #expect(SendUnit.validate(fileNames: ["UP1\u{212A}YO_0300000100_43_0300000005_11_20191025200201.CSV"]).first?.messageEN.contains("ASCII") == true)
+    }
+
     @Test func parsesTheV3FormAndWarns() throws {
         let name = try FileName.parse("UPPLAN_201912_0300000100_0300000005_20191025200201.CSV")
         #expect(name.form == .v3 && name.senderKind == nil && name.recipient.rawValue == "0300000005")

@@ -46,6 +46,17 @@ import Testing
         #expect(code { try SendUnitManifest.File(kind: "UPPLAN", name: "A", size: 1 << 40, sha256: digest) } == .fileTooLarge)
     }
 
+    @Test func kindsWithInnerUnderscoresAreAllowedAndRoundTrip() throws {
+        let kinds = ["UPKIHON", "UPKIHON_SUB1", "UPKIHON_SUB2", "UPKIHON_IMAGE", "UPYOBO_SUB", "A_B_C", "ABCDEFGHIJKLMNOP"]
+        let files = try kinds.enumerated().map { try file("F\($0.offset).CSV", kind: $0.element) }
+        let manifest = try SendUnitManifest(sender: "1310000001", recipient: "2710000002", unitNumber: "20261125000001", files: files)
+        #expect(try SendUnitManifest(canonicalBytes: manifest.canonicalBytes) == manifest)
+        #expect(manifest.files.map(\.kind) == kinds)
+        for bad in ["", "_UPKIHON", "UPKIHON_", "_", "UPKIHON-SUB1", "UPKIHON SUB1", "upkihon_sub1", "UPKIHON_SUB1_XYZW", "ＵＰ"] {
+            #expect(throws: SendUnitManifestError.self, "\(bad)") { try file("A.CSV", kind: bad) }
+        }
+    }
+
     @Test func nonCanonicalBytesAreRefused() throws {
         let manifest = try SendUnitManifest(sender: "1310000001", recipient: "2710000002", unitNumber: "20261125000001",
                                             files: [file("A.CSV"), file("B.CSV")])

@@ -37,6 +37,12 @@ import Testing
         #expect(try #require(YearMonth("202512")).next == YearMonth("202601"))
         #expect(try #require(YearMonth("202504")) < #require(YearMonth("202505")))
     }
+
+    @Test func theLastMonthHasNoNext() throws {
+        #expect(try #require(YearMonth("999911")).next == YearMonth("999912"))
+        #expect(try #require(YearMonth("999912")).next == nil)
+        #expect(try #require(YearMonth("000012")).next == YearMonth("000101"))
+    }
 }
 
 @Suite struct FileSerialTests {

@@ -4,6 +4,8 @@ import Foundation
 /// Turns command-line paths into check inputs: files as given, folders as their regular files in name order.
 enum InputFiles {
     struct Missing: Error { let path: String }
+    /// A folder whose entries cannot be listed (permissions, I/O): never read as an empty folder.
+    struct Unlistable: Error { let path: String; let reason: String }
 
     static func expand(_ paths: [String]) throws -> [CheckInput] {
         var inputs: [CheckInput] = []
@@ -11,7 +13,10 @@ enum InputFiles {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Missing(path: path) }
             if isFolder.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                let names: [String]
+                do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+                    throw Unlistable(path: path, reason: (error as NSError).localizedDescription)
+                }
                 for name in names.sorted() where !name.hasPrefix(".") {
                     inputs.append(.file(atPath: (path as NSString).appendingPathComponent(name)))
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarePlanStandard
+import RenkeiModel
 
 /// `renkei`: the office client.
 struct RenkeiCommand: ParsableCommand {
@@ -38,6 +39,8 @@ struct Check: ParsableCommand {
         let inputs: [CheckInput]
         do { inputs = try InputFiles.expand(files) } catch let error as InputFiles.Missing {
             throw ValidationError("No such file or folder: \(error.path)")
+        } catch let error as InputFiles.Unlistable {
+            throw ValidationError("Cannot list the folder \(error.path): \(error.reason)")
         }
         let report = StandardChecker().check(inputs)
         print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
@@ -66,6 +69,13 @@ struct Generate: ParsableCommand {
 
     @Option(help: "With --kind: the file's approximate size in bytes.")
     var size = 10_240
+
+    func validate() throws {
+        // The generated 実績 is dated in the following month, which 999912 does not have.
+        guard let yearMonth = YearMonth(month), yearMonth.next != nil else {
+            throw ValidationError("The month '\(month)' is not YYYYMM between 000001 and 999911.")
+        }
+    }
 
     func run() throws {
         if let kind {

@@ -60,7 +60,7 @@ public struct CSVReader {
                 let special = chunk[index]
                 index += 1
                 if special == 0x22 {
-                    record.issues.append(.init(kind: .quoteInUnquotedField, line: line, column: record.fieldCount))
+                    addIssue(.quoteInUnquotedField, line: line)
                     append(byte: 0x22)
                 } else {
                     try delimiter(special, body)
@@ -86,7 +86,7 @@ public struct CSVReader {
                 } else if byte == 0x2C || byte == 0x0D || byte == 0x0A {
                     try delimiter(byte, body)
                 } else {
-                    record.issues.append(.init(kind: .textAfterClosingQuote, line: line, column: record.fieldCount))
+                    addIssue(.textAfterClosingQuote, line: line)
                     append(byte: byte)
                     state = .unquoted
                 }
@@ -115,7 +115,7 @@ public struct CSVReader {
         case .unquoted, .quoteInQuoted:
             try finishRecord(.none, body)
         case .quoted:
-            record.issues.append(.init(kind: .unterminatedQuote, line: quoteLine, column: record.fieldCount))
+            addIssue(.unterminatedQuote, line: quoteLine)
             try finishRecord(.none, body)
         case .afterCR:
             line += 1
@@ -172,6 +172,16 @@ public struct CSVReader {
         let stop = min(end, start + room)
         record.storage.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<stop]))
         if stop < end { record.isTruncated = true }
+    }
+
+    /// Keeps the first `limits.maxIssuesPerRecord` issues of a record and only counts the rest, so a line of
+    /// stray quotes cannot grow the issue list without bound.
+    @inline(__always) private mutating func addIssue(_ kind: CSVRecord.SyntaxIssue.Kind, line: Int) {
+        if record.issues.count < limits.maxIssuesPerRecord {
+            record.issues.append(.init(kind: kind, line: line, column: record.fieldCount))
+        } else {
+            record.omittedIssueCount += 1
+        }
     }
 
     @inline(__always) private mutating func append(byte: UInt8) {

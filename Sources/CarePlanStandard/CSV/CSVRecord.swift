@@ -68,8 +68,10 @@ public struct CSVRecord: Sendable {
     public internal(set) var byteOffset = 0
     /// How the record ended.
     public internal(set) var lineEnding = LineEnding.none
-    /// Syntax problems in the record.
+    /// Syntax problems in the record: the first ``CSVLimits/maxIssuesPerRecord`` of them.
     public internal(set) var issues: [SyntaxIssue] = []
+    /// How many further syntax problems the record had beyond those in `issues` (counted, not kept).
+    public internal(set) var omittedIssueCount = 0
     /// Whether the record was longer than the reader's limit (its contents are cut short).
     public internal(set) var isTruncated = false
 
@@ -99,6 +101,7 @@ public struct CSVRecord: Sendable {
         storage.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
         issues.removeAll(keepingCapacity: true)
+        omittedIssueCount = 0
         fieldCount = 0
         isTruncated = false
         lineEnding = .none
@@ -115,14 +118,18 @@ public struct CSVLimits: Hashable, Sendable {
     public var maxRecordBytes: Int
     /// The most fields kept per record; a record with more still reports its real count (CSV-4).
     public var maxFields: Int
+    /// The most syntax issues kept per record; further ones are only counted (``CSVRecord/omittedIssueCount``).
+    public var maxIssuesPerRecord: Int
 
     /// Limits.
-    public init(maxFileBytes: Int = 256 << 20, maxRecordBytes: Int = 1 << 20, maxFields: Int = 256) {
+    public init(maxFileBytes: Int = 256 << 20, maxRecordBytes: Int = 1 << 20, maxFields: Int = 256,
+                maxIssuesPerRecord: Int = 16) {
         self.maxFileBytes = maxFileBytes
         self.maxRecordBytes = maxRecordBytes
         self.maxFields = maxFields
+        self.maxIssuesPerRecord = max(1, maxIssuesPerRecord)
     }
 
-    /// The defaults: 256 MiB per file, 1 MiB per record, 256 fields.
+    /// The defaults: 256 MiB per file, 1 MiB per record, 256 fields, 16 syntax issues per record.
     public static let standard = CSVLimits()
 }

@@ -60,7 +60,9 @@ public struct CarePlanGenerator: Sendable {
         var random = SeededRandom(seed: seed ^ 0x5EED)
         let previous = CivilDate(year: month.year, month: month.month, day: 25).adding(months: -1)
         let planCreated = CivilDate(year: previous.year, month: previous.month, day: 25)
-        let actualCreated = CivilDate(year: month.next.year, month: month.next.month, day: 1)
+        // 実績 is created on the 1st of the following month; 999912 has none, so its last day stands in.
+        let actualCreated = month.next.map { CivilDate(year: $0.year, month: $0.month, day: 1) }
+            ?? CivilDate(year: month.year, month: month.month, day: month.dayCount)
         var units: [GeneratedSendUnit] = []
         for (index, office) in world.serviceOffices.enumerated() {
             let users = world.users.filter { $0.services.contains { $0.office == office } }

@@ -25,7 +25,14 @@ struct FileNameParser {
             FileNameError(name: name, reasonJA: ja, reason: en, kind: kind)
         }
         guard name.utf8.count <= 200 else { throw fail("ファイル名が長すぎます。", "The name is too long.") }
-        guard let kind = definition.kindsLongestFirst.first(where: { name.hasPrefix($0.rawValue + "_") }) else {
+        // Standard names are ASCII. Refusing anything else first also keeps String's canonical equivalence out of
+        // the comparisons below (U+212A KELVIN SIGN is canonically equivalent to "K"), and makes Characters bytes.
+        guard name.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw fail("ファイル名に ASCII 以外の文字（全角文字など）または制御文字があります。",
+                       "The name holds characters outside printable ASCII (full-width or look-alike letters, control characters).")
+        }
+        let nameBytes = Array(name.utf8)
+        guard let kind = definition.kindsLongestFirst.first(where: { nameBytes.starts(with: Array($0.rawValue.utf8) + [0x5F]) }) else {
             throw fail("ファイル名の先頭が標準仕様のファイル種別（UPPLAN、UPSIKYU など）ではありません。",
                        "The name does not start with a standard file kind (UPPLAN, UPSIKYU, …).")
         }

@@ -53,6 +53,11 @@ struct FileValidator {
             }
             sink.add(line: issue.line, column: layout?.columns[safe: issue.column - 1], code: .quoting, level: .error, ja: ja, en: en)
         }
+        if record.omittedIssueCount > 0 {
+            sink.add(line: line, column: nil, code: .quoting, level: .error,
+                     ja: "このレコードには引用符（\"）の誤りがほかに \(record.omittedIssueCount) 件あります（表示していません）。",
+                     en: "This record has \(record.omittedIssueCount) more quoting problems (not listed).")
+        }
         if record.isTruncated {
             sink.add(line: line, column: nil, code: .recordTooLong, level: .error,
                      ja: "1レコードが長すぎます（上限を超えた分は検査していません）。", en: "The record is longer than the limit; the rest was not checked.")

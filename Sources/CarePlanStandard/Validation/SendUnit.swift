@@ -56,6 +56,12 @@ public struct SendUnit: Hashable, Sendable {
         name.kind == .supplement ? (name.hasZeroMonth ? "UPHOSOKU(000000)" : "UPHOSOKU(YYYYMM)") : name.kind.rawValue
     }
 
+    /// What must be unique within a unit: the member, and for family images (UPKIHON_IMAGE) also the 枝番, since
+    /// one unit may carry several images `…_0001.jpg`, `…_0002.jpg`.
+    static func identity(_ name: FileName) -> String {
+        name.branch.map { "\(member(name))_\($0)" } ?? member(name)
+    }
+
     static func members(of unit: SendUnitDefinition) -> Set<String> {
         let kinds = Set(unit.kinds)
         return Set(unit.kinds.map { kind in
@@ -67,7 +73,7 @@ public struct SendUnit: Hashable, Sendable {
     /// The allowed combination this unit fits (the smallest one), or `nil` when none allows it.
     public func matchingDefinition(in definition: StandardDefinition = .v41) -> SendUnitDefinition? {
         let present = Set(files.map(Self.member))
-        guard present.count == files.count else { return nil }
+        guard Set(files.map(Self.identity)).count == files.count else { return nil }
         return definition.sendUnits
             .filter { present.isSubset(of: Self.members(of: $0)) }
             .min { $0.kinds.count < $1.kinds.count }
@@ -92,7 +98,7 @@ public struct SendUnit: Hashable, Sendable {
                 "Files with serial \(serialText) carry different months (\(months.sorted().joined(separator: ", "))).")
         }
         let members = files.map(Self.member)
-        let duplicates = Dictionary(grouping: members, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        let duplicates = Dictionary(grouping: files.map(Self.identity), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         if !duplicates.isEmpty {
             add(.unit, .error, "連番 \(serialText) に同じ種別のファイルが複数あります（\(duplicates.joined(separator: ", "))）。",
                 "Serial \(serialText) holds more than one file of kind \(duplicates.joined(separator: ", ")).")
@@ -115,16 +121,31 @@ public struct SendUnit: Hashable, Sendable {
 
     /// KEY-1 (every child record has its parent in the unit) and KEY-2 (the 第6表, 第7表 and 補足 of one unit name
     /// the same users), from the facts the file checks left.
-    public static func validateKeys(_ facts: [FileFacts]) -> [Finding] {
-        var findings: [Finding] = []
+    ///
+    /// Each file's key findings are listed up to `findingLimitPerFile` (the checker's per-file limit); past it they
+    /// are counted and one LIMIT-3 finding says how many were left out.
+    public static func validateKeys(_ facts: [FileFacts], findingLimitPerFile: Int = 1000) -> [Finding] {
+        var sinks: [FindingSink] = []
+        var sinkIndex: [String: Int] = [:]
+        func add(_ finding: Finding) {
+            let index: Int
+            if let found = sinkIndex[finding.file] {
+                index = found
+            } else {
+                index = sinks.count
+                sinks.append(FindingSink(file: finding.file, limit: findingLimitPerFile))
+                sinkIndex[finding.file] = index
+            }
+            sinks[index].add(finding)
+        }
         let byKind = Dictionary(facts.compactMap { fact in fact.kind.map { ($0, fact) } }, uniquingKeysWith: { first, _ in first })
         for child in facts {
             for (parentKind, keys) in child.parentKeys.sorted(by: { $0.key < $1.key }) {
                 guard let parent = byKind[parentKind] else { continue }  // a missing parent file is UNIT-2's to report
                 for (key, line) in keys.sorted(by: { $0.value < $1.value }) where parent.ownKeys[key] == nil {
-                    findings.append(Finding(file: child.label, line: line, code: .parentMissing, level: .warning,
-                                            ja: "親レコード（\(parentKind)、キー \(FileFacts.displayKey(key))）が同じ送信単位にありません。",
-                                            en: "No parent record (\(parentKind), key \(FileFacts.displayKey(key))) in the same send unit."))
+                    add(Finding(file: child.label, line: line, code: .parentMissing, level: .warning,
+                                ja: "親レコード（\(parentKind)、キー \(FileFacts.displayKey(key))）が同じ送信単位にありません。",
+                                en: "No parent record (\(parentKind), key \(FileFacts.displayKey(key))) in the same send unit."))
                 }
             }
         }
@@ -132,12 +153,12 @@ public struct SendUnit: Hashable, Sendable {
             for childKind in [FileKind.usageAnnex, .supplement] {
                 guard let child = byKind[childKind], let keys = child.parentKeys[.usagePlan] else { continue }
                 for (key, line) in plan.ownKeys.sorted(by: { $0.value < $1.value }) where keys[key] == nil {
-                    findings.append(Finding(file: plan.label, line: line, code: .userMismatch, level: .warning,
-                                            ja: "利用者 \(FileFacts.displayKey(key)) が \(childKind) にありません。",
-                                            en: "User \(FileFacts.displayKey(key)) is missing from \(childKind)."))
+                    add(Finding(file: plan.label, line: line, code: .userMismatch, level: .warning,
+                                ja: "利用者 \(FileFacts.displayKey(key)) が \(childKind) にありません。",
+                                en: "User \(FileFacts.displayKey(key)) is missing from \(childKind)."))
                 }
             }
         }
-        return findings
+        return sinks.flatMap { $0.finished() }
     }
 }

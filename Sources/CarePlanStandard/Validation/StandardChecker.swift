@@ -71,7 +71,8 @@ public struct StandardChecker: Sendable {
         for unit in SendUnit.group(named.map(\.0)) {
             extra += unit.validate(definition: definition)
             let members = Set(unit.files)
-            extra += SendUnit.validateKeys(named.filter { members.contains($0.0) }.map(\.1))
+            extra += SendUnit.validateKeys(named.filter { members.contains($0.0) }.map(\.1),
+                                            findingLimitPerFile: findingLimitPerFile)
         }
         return CheckReport(files: results, unitFindings: extra)
     }

@@ -22,22 +22,35 @@ struct Table7Check {
         var firstLine: Int
         var grandLines: [Int] = []
         var grandAmount: Int?
+        /// The user's office/kind groups in the order first seen (so findings come out in file order).
         var groups: [Group] = []
+        /// Where each group's key is in `groups`.
+        var groupIndex: [[UInt8]: Int] = [:]
+        /// Rows whose group was not kept because the user already had `maxGroupsPerUser` groups.
+        var untrackedRows = 0
+        var untrackedFirstLine: Int?
         var detailAmount = 0
         var amountsKnown = true
     }
 
     enum RowKind { case detail, subtotal, otherSubtotal, grandTotal }
 
+    /// The most office/kind groups kept per user; rows of further groups are counted and reported once.
+    static let defaultMaxGroupsPerUser = 1000
+
     let amountColumn: ColumnSpec?
     let codeColumn: ColumnSpec?
+    let maxGroupsPerUser: Int
     private var currentKey: [UInt8] = []
+    /// Scratch buffer for the group key of the row being added.
+    private var groupKey: [UInt8] = []
     private var current: User?
     private var seen: Set<UInt64> = []
 
-    init(amountColumn: ColumnSpec?, codeColumn: ColumnSpec?) {
+    init(amountColumn: ColumnSpec?, codeColumn: ColumnSpec?, maxGroupsPerUser: Int = Table7Check.defaultMaxGroupsPerUser) {
         self.amountColumn = amountColumn
         self.codeColumn = codeColumn
+        self.maxGroupsPerUser = maxGroupsPerUser
     }
 
     /// What the code in column 9 says the row is.
@@ -79,12 +92,21 @@ struct Table7Check {
         case .subtotal, .otherSubtotal:
             break
         }
+        groupKey.removeAll(keepingCapacity: true)
+        if let office { groupKey.append(contentsOf: office) }
+        groupKey.append(0x2F)
+        groupKey.append(contentsOf: kind)
         let index: Int
-        if let found = user.groups.firstIndex(where: { Self.groupKey($0.key, is: office, kind) }) {
+        if let found = user.groupIndex[groupKey] {
             index = found
+        } else if user.groups.count < maxGroupsPerUser {
+            index = user.groups.count
+            user.groups.append(Group(key: groupKey, firstLine: line))
+            user.groupIndex[groupKey] = index
         } else {
-            user.groups.append(Group(key: Array(office ?? UnsafeBufferPointer(start: nil, count: 0)) + [0x2F] + Array(kind), firstLine: line))
-            index = user.groups.count - 1
+            user.untrackedRows += 1
+            if user.untrackedFirstLine == nil { user.untrackedFirstLine = line }
+            return
         }
         switch row {
         case .detail:
@@ -99,13 +121,6 @@ struct Table7Check {
         case .grandTotal:
             break
         }
-    }
-
-    static func groupKey(_ key: [UInt8], is office: UnsafeBufferPointer<UInt8>?, _ kind: UnsafeBufferPointer<UInt8>) -> Bool {
-        let officeCount = office?.count ?? 0
-        guard key.count == officeCount + 1 + kind.count else { return false }
-        if let office, !key[0..<officeCount].elementsEqual(office) { return false }
-        return key[officeCount + 1..<key.count].elementsEqual(kind)
     }
 
     /// FNV-1a, 64 bits: enough to notice a user seen before (a collision costs at most a wrong warning).
@@ -148,6 +163,11 @@ struct Table7Check {
                          ja: "種類別小計のサービス単位金額 \(amount) が明細の合計 \(group.detailAmount) と一致しません。",
                          en: "The subtotal amount \(amount) differs from the sum of its rows, \(group.detailAmount).")
             }
+        }
+        if let line = user.untrackedFirstLine {
+            sink.add(line: line, column: codeColumn, code: .subtotal, level: .warning,
+                     ja: "利用者 \(who) の事業所・サービス種類の組が \(maxGroupsPerUser) を超えています。以降の \(user.untrackedRows) 行は種類別小計の検査をしていません。",
+                     en: "User \(who) has more than \(maxGroupsPerUser) office/kind groups; the subtotal checks skipped the remaining \(user.untrackedRows) rows.")
         }
         if let amount = user.grandAmount, user.amountsKnown, user.grandLines.count == 1, amount != user.detailAmount {
             sink.add(line: user.grandLines[0], column: amountColumn, code: .arithmetic, level: .warning,
