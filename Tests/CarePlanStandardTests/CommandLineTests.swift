@@ -56,6 +56,16 @@ import Testing
         #expect(!result.output.contains("送信できます"))
     }
 
+    @Test func anEmptyFolderIsAUsageErrorNotACleanBillOfHealth() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try run(["check", folder.path])
+        #expect(result.status == 2, "\(result.output)\(result.error)")
+        #expect(result.error.contains("No files to check"))
+        #expect(!result.output.contains("送信できます"))
+    }
+
     @Test func generateRefusesTheLastMonthWithAUsageError() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

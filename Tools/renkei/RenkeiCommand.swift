@@ -42,6 +42,8 @@ struct Check: ParsableCommand {
         } catch let error as InputFiles.Unlistable {
             throw ValidationError("Cannot list the folder \(error.path): \(error.reason)")
         }
+        // Nothing to check is not the same as nothing wrong: never say 送信できます about no files.
+        guard !inputs.isEmpty else { throw ValidationError("No files to check in \(files.joined(separator: ", ")) (フォルダにファイルがありません)") }
         let report = StandardChecker().check(inputs)
         print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
         if report.hasErrors { throw ExitCode(1) }
