@@ -80,7 +80,12 @@ public final class PrivateKey: @unchecked Sendable {
         let key = try Password.with(password) { context in
             PEM_read_bio_PrivateKey(bio.pointer, nil, passwordCallback, context)
         }
-        guard let key else { throw Self.readFailure("PEM") }
+        guard let key else {
+            // CBC padding passes for about one wrong password in 256, and the failure then shows as
+            // garbage ASN.1: an encrypted key that does not open is always a password problem.
+            let encrypted = pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED")
+            throw Self.readFailure("PEM", encrypted: encrypted)
+        }
         try self.init(taking: key)
     }
 
@@ -101,8 +106,18 @@ public final class PrivateKey: @unchecked Sendable {
                 return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
             }
         }
-        guard let key else { throw Self.readFailure("DER") }
+        guard let key else { throw Self.readFailure("DER", encrypted: password != nil && Self.isEncryptedPKCS8(der)) }
         try self.init(taking: key)
+    }
+
+    /// Whether `der` is a well-formed `EncryptedPrivateKeyInfo` (whatever it decrypts to).
+    private static func isEncryptedPKCS8(_ der: [UInt8]) -> Bool {
+        der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            guard let info = d2i_X509_SIG(nil, &cursor, buffer.count) else { return false }
+            X509_SIG_free(info)
+            return true
+        }
     }
 
     /// The key as PKCS#8 PEM; with a `password`, encrypted ("ENCRYPTED PRIVATE KEY", AES-256-CBC with
@@ -141,10 +156,10 @@ public final class PrivateKey: @unchecked Sendable {
         return EVP_PKEY_eq(pointer, publicKey) == 1
     }
 
-    private static func readFailure(_ form: String) -> CryptoError {
+    private static func readFailure(_ form: String, encrypted: Bool) -> CryptoError {
         let entries = OpenSSLErrorQueue.drain()
         let texts = entries.map(\.text)
-        let passwordProblem = entries.contains {
+        let passwordProblem = encrypted || entries.contains {
             ($0.library == ERR_LIB_EVP && $0.reasonCode == EVP_R_BAD_DECRYPT)
                 || ($0.library == ERR_LIB_PEM && ($0.reasonCode == PEM_R_BAD_DECRYPT || $0.reasonCode == PEM_R_BAD_PASSWORD_READ))
                 || $0.text.contains("bad decrypt") || $0.text.contains("password")

@@ -40,6 +40,23 @@ import Testing
         expectError(.inputTooLarge) { try PrivateKey(pem: huge) }
     }
 
+    @Test func everyWrongPasswordIsReportedAsSuchNotAsAMalformedKey() throws {
+        // With CBC, about one wrong password in 256 decrypts to valid padding and garbage ASN.1; the
+        // user must still hear "wrong password", every time.
+        let key = try PrivateKey.generate()
+        let pem = try key.pem(password: "correct horse")
+        let openssl = try OpenSSLCommand()
+        try openssl.write("key.pem", Array(pem.utf8))
+        try openssl.runChecked("pkcs8", "-topk8", "-in", "key.pem", "-passin", "pass:correct horse", "-v2", "aes-256-cbc",
+                               "-passout", "pass:correct horse", "-outform", "DER", "-out", "key.p8")
+        let der = try openssl.read("key.p8")
+        for attempt in 0..<300 {
+            expectError(.wrongPassword) { try PrivateKey(pem: pem, password: "wrong \(attempt)") }
+            expectError(.wrongPassword) { try PrivateKey(der: der, password: "wrong \(attempt)") }
+        }
+        #expect(try PrivateKey(der: der, password: "correct horse").publicKeyDER() == key.publicKeyDER())
+    }
+
     @Test func keysFromTheCommandLineAreReadAndOursAreReadByIt() throws {
         let openssl = try OpenSSLCommand()
         try openssl.runChecked("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
