@@ -61,12 +61,12 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
 
     /// The certificate as DER.
     public var der: [UInt8] {
-        (try? encode("a certificate") { i2d_X509_bio($0, pointer) }.bytes) ?? []
+        encodeInMemory("a certificate") { i2d_X509_bio($0, pointer) }.bytes
     }
 
     /// The certificate as PEM ("CERTIFICATE").
     public var pem: String {
-        (try? encode("a certificate") { PEM_write_bio_X509($0, pointer) }.string) ?? ""
+        encodeInMemory("a certificate") { PEM_write_bio_X509($0, pointer) }.string
     }
 
     /// The serial number.

@@ -50,10 +50,10 @@ public final class CertificateRevocationList: @unchecked Sendable {
     }
 
     /// The CRL as PEM.
-    public var pem: String { (try? encode("a CRL") { PEM_write_bio_X509_CRL($0, pointer) }.string) ?? "" }
+    public var pem: String { encodeInMemory("a CRL") { PEM_write_bio_X509_CRL($0, pointer) }.string }
 
     /// The CRL as DER.
-    public var der: [UInt8] { (try? encode("a CRL") { i2d_X509_CRL_bio($0, pointer) }.bytes) ?? [] }
+    public var der: [UInt8] { encodeInMemory("a CRL") { i2d_X509_CRL_bio($0, pointer) }.bytes }
 
     /// The issuer in RFC 2253 form.
     public var issuer: String { DistinguishedName.text(X509_CRL_get_issuer(pointer)) }

@@ -63,12 +63,12 @@ public final class CertificateSigningRequest: @unchecked Sendable {
 
     /// The request as PEM.
     public var pem: String {
-        (try? encode("a certificate request") { PEM_write_bio_X509_REQ($0, pointer) }.string) ?? ""
+        encodeInMemory("a certificate request") { PEM_write_bio_X509_REQ($0, pointer) }.string
     }
 
     /// The request as DER.
     public var der: [UInt8] {
-        (try? encode("a certificate request") { i2d_X509_REQ_bio($0, pointer) }.bytes) ?? []
+        encodeInMemory("a certificate request") { i2d_X509_REQ_bio($0, pointer) }.bytes
     }
 
     /// The subject in RFC 2253 form.

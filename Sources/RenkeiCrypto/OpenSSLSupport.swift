@@ -140,6 +140,17 @@ func encode(_ what: String, _ write: (OpaquePointer) -> Int32) throws(CryptoErro
     return bio
 }
 
+/// Encodes an object that is already complete in memory (a parsed or signed certificate, CRL or request):
+/// writing it to a memory BIO can fail only when memory runs out, which Swift treats as fatal too, so
+/// this never hands back empty bytes that a caller might store or send as if they were the object.
+func encodeInMemory(_ what: String, _ write: (OpaquePointer) -> Int32) -> MemoryBIO {
+    do {
+        return try encode(what, write)
+    } catch {
+        fatalError("encoding \(what) in memory failed: \(error)")
+    }
+}
+
 /// Checks that `text` looks like PEM of the given label before OpenSSL parses it.
 func checkPEM(_ text: String, label: String) throws(CryptoError) {
     try CryptoLimits.check(text.utf8.count, within: CryptoLimits.maximumPEMBytes, "PEM text")
