@@ -21,14 +21,7 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
 
     /// Reads one certificate from DER.
     public convenience init(der: [UInt8]) throws(CryptoError) {
-        try CryptoLimits.check(der.count, within: CryptoLimits.maximumDERBytes, "a DER certificate")
-        OpenSSLErrorQueue.clear()
-        let certificate = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
-        guard let certificate else { throw .openSSL(.malformedDER, "the DER bytes are not a certificate") }
-        self.init(taking: certificate)
+        self.init(taking: try decodeDER(der, limit: CryptoLimits.maximumDERBytes, "a certificate") { d2i_X509(nil, &$0, $1) })
     }
 
     /// Reads the first certificate in PEM text.

@@ -39,14 +39,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
 
     /// Reads a CRL from DER.
     public convenience init(der: [UInt8]) throws(CryptoError) {
-        try CryptoLimits.check(der.count, within: CryptoLimits.maximumCRLBytes, "a DER CRL")
-        OpenSSLErrorQueue.clear()
-        let crl = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509_CRL(nil, &cursor, buffer.count)
-        }
-        guard let crl else { throw .openSSL(.malformedDER, "the DER bytes are not a CRL") }
-        self.init(taking: crl)
+        self.init(taking: try decodeDER(der, limit: CryptoLimits.maximumCRLBytes, "a CRL") { d2i_X509_CRL(nil, &$0, $1) })
     }
 
     /// The CRL as PEM.

@@ -51,14 +51,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
 
     /// Reads a request from DER.
     public convenience init(der: [UInt8]) throws(CryptoError) {
-        try CryptoLimits.check(der.count, within: CryptoLimits.maximumDERBytes, "a DER certificate request")
-        OpenSSLErrorQueue.clear()
-        let request = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509_REQ(nil, &cursor, buffer.count)
-        }
-        guard let request else { throw .openSSL(.malformedDER, "the DER bytes are not a certificate request") }
-        self.init(taking: request)
+        self.init(taking: try decodeDER(der, limit: CryptoLimits.maximumDERBytes, "a certificate request") { d2i_X509_REQ(nil, &$0, $1) })
     }
 
     /// The request as PEM.

@@ -151,6 +151,20 @@ func encodeInMemory(_ what: String, _ write: (OpaquePointer) -> Int32) -> Memory
     }
 }
 
+/// Decodes one DER object of at most `limit` bytes with an OpenSSL `d2i_...` function; `malformedDER`
+/// names `what` when the bytes are not one.
+func decodeDER(_ der: [UInt8], limit: Int, _ what: String,
+               _ d2i: (inout UnsafePointer<UInt8>?, Int) -> OpaquePointer?) throws(CryptoError) -> OpaquePointer {
+    try CryptoLimits.check(der.count, within: limit, "a DER \(what)")
+    OpenSSLErrorQueue.clear()
+    let object = der.withUnsafeBufferPointer { buffer in
+        var cursor = buffer.baseAddress
+        return d2i(&cursor, buffer.count)
+    }
+    guard let object else { throw .openSSL(.malformedDER, "the DER bytes are not \(what)") }
+    return object
+}
+
 /// Checks that `text` looks like PEM of the given label before OpenSSL parses it.
 func checkPEM(_ text: String, label: String) throws(CryptoError) {
     try CryptoLimits.check(text.utf8.count, within: CryptoLimits.maximumPEMBytes, "PEM text")
