@@ -1,7 +1,8 @@
 import CarePlanStandard
 import Foundation
 
-/// Turns command-line paths into check inputs: files as given, folders as their regular files in name order.
+/// Turns command-line paths into check inputs: files as given, folders as their entries in name order
+/// (``CheckInput/files(inFolder:)``, which benchmarks call too).
 enum InputFiles {
     struct Missing: Error { let path: String }
     /// A folder whose entries cannot be listed (permissions, I/O): never read as an empty folder.
@@ -13,12 +14,8 @@ enum InputFiles {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Missing(path: path) }
             if isFolder.boolValue {
-                let names: [String]
-                do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+                do { inputs += try CheckInput.files(inFolder: path) } catch {
                     throw Unlistable(path: path, reason: (error as NSError).localizedDescription)
-                }
-                for name in names.sorted() where !name.hasPrefix(".") {
-                    inputs.append(.file(atPath: (path as NSString).appendingPathComponent(name)))
                 }
             } else {
                 inputs.append(.file(atPath: path))

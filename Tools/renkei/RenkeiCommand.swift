@@ -57,8 +57,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed: the same seed writes the same bytes.")
     var seed: UInt64 = 1
 
-    @Option(help: "Number of users.")
+    @Option(help: "Number of users (per care-management office).")
     var users = 20
+
+    @Option(help: "Number of care-management offices, each with its own seed (seed, seed+1, …) and service offices.")
+    var offices = 1
 
     @Option(help: "Service month, YYYYMM.")
     var month = "202506"
@@ -73,6 +76,7 @@ struct Generate: ParsableCommand {
     var size = 10_240
 
     func validate() throws {
+        guard offices >= 1 else { throw ValidationError("--offices must be at least 1.") }
         // The generated 実績 is dated in the following month, which 999912 does not have.
         guard let yearMonth = YearMonth(month), yearMonth.next != nil else {
             throw ValidationError("The month '\(month)' is not YYYYMM between 000001 and 999911.")
@@ -87,7 +91,7 @@ struct Generate: ParsableCommand {
             print(name)
             return
         }
-        guard let written = try? GeneratedFileWriter.write(seed: seed, users: users, month: month, to: output) else {
+        guard let written = try? GeneratedFileWriter.write(seed: seed, offices: offices, users: users, month: month, to: output) else {
             throw ValidationError("Cannot write to \(output), or the month '\(month)' is not YYYYMM.")
         }
         print("\(written) files written to \(output)")

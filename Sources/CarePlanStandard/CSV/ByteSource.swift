@@ -24,7 +24,10 @@ public enum ByteSource: Sendable {
             let descriptor = open(path, O_RDONLY)
             guard descriptor >= 0 else { throw ByteSourceError(path: path, errno: errno) }
             defer { close(descriptor) }
-            var chunk = [UInt8](repeating: 0, count: max(4096, chunkSize))
+            // A small file gets a buffer of its size (plus one byte, to see the end in one read), not a full chunk.
+            var status = stat()
+            let size = fstat(descriptor, &status) == 0 && status.st_size > 0 ? Int(status.st_size) + 1 : chunkSize
+            var chunk = [UInt8](repeating: 0, count: max(4096, min(chunkSize, size)))
             var total = 0
             while true {
                 let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

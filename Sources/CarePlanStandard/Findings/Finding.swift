@@ -9,7 +9,7 @@ public enum FindingLevel: String, Hashable, Comparable, Sendable, Codable {
 }
 
 /// A stable finding code: a rule id from layouts.json `checkRules` (ENC-1, CSV-4, NAME-1, MONTH-1, FLD-1, T7-1,
-/// UNIT-2, KEY-1, …), or one of the limit codes this module adds (LIMIT-1 … LIMIT-4, IO-1).
+/// UNIT-2, KEY-1, …), or one of the limit codes this module adds (LIMIT-1 … LIMIT-5, IO-1).
 public struct FindingCode: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The code as printed.
     public let rawValue: String
@@ -91,6 +91,9 @@ public struct FindingCode: RawRepresentable, Hashable, Comparable, Sendable, Cod
     public static let tooManyFindings = FindingCode("LIMIT-3")
     /// LIMIT-4: too many files in one check.
     public static let tooManyFiles = FindingCode("LIMIT-4")
+    /// LIMIT-5: too many distinct keys (users) in one file, or in one check, to keep them all for the send-unit
+    /// checks; keys past the limit are not cross-checked.
+    public static let tooManyKeys = FindingCode("LIMIT-5")
     /// IO-1: the file could not be read.
     public static let unreadable = FindingCode("IO-1")
 }

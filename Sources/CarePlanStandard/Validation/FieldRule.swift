@@ -1,11 +1,24 @@
 import RenkeiModel
 
-/// A problem with one field's value.
+/// A problem with one field's value: its code and level, and what is wrong, from which the messages are
+/// formatted only when the finding is listed (``FieldRule/messageJA(_:_:)``).
 struct FieldProblem {
+    /// What is wrong with the value.
+    enum Reason {
+        case empty
+        case nonASCII
+        case wideHyphen
+        case tooLong(length: Int)
+        case time2400
+        case phoneCharacters
+        case notInCodeList
+        case unusedColumnHasValue
+        case invalid
+    }
+
     var code: FindingCode
     var level: FindingLevel
-    var ja: String
-    var en: String
+    var reason: Reason
 }
 
 /// The checks for one column, prepared once per layout so the per-record work is byte comparisons only.
@@ -45,7 +58,7 @@ final class FieldRule: Sendable {
     func check(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
         if value.isEmpty {
             guard emptyIsFinding else { return nil }
-            return problem(emptyCode, emptyLevel, "必須項目が空です。", "A required value is empty.")
+            return FieldProblem(code: emptyCode, level: emptyLevel, reason: .empty)
         }
         if isText { return nil }
         let format = column.format
@@ -53,11 +66,10 @@ final class FieldRule: Sendable {
         for byte in value where byte >= 0x80 { hasNonASCII = true; break }
         if hasNonASCII {
             if format == .taisCode, let problem = checkWideHyphenTAIS(value) { return problem }
-            return invalid(value, "全角文字など半角英数字以外が含まれています", "contains characters other than half-width ASCII")
+            return FieldProblem(code: .field, level: .error, reason: .nonASCII)
         }
         if let length = column.length, value.count > length {
-            return problem(.field, .error, "桁数が \(length) を超えています（\(value.count) 桁: 「\(Self.display(value))」）。",
-                           "Longer than \(length) characters (\(value.count): '\(Self.display(value))').")
+            return FieldProblem(code: .field, level: .error, reason: .tooLong(length: length))
         }
         return checkFormat(value)
     }
@@ -75,8 +87,7 @@ final class FieldRule: Sendable {
             guard value.count == 4, let hour = DecimalDigits.value(of: value[0..<2]),
                   let minute = DecimalDigits.value(of: value[2..<4]) else { ok = false; break }
             if hour == 24 && minute == 0 {
-                return problem(.field, .warning, "時刻 2400 は標準仕様で認められているか不明です（0000 を推奨）。",
-                               "Whether 2400 is a valid time is not stated; prefer 0000.")
+                return FieldProblem(code: .field, level: .warning, reason: .time2400)
             }
             ok = hour < 24 && minute < 60
         case .integer:
@@ -97,39 +108,23 @@ final class FieldRule: Sendable {
         case .postalCode: ok = value.count == 8 && value[3] == 0x2D && value[0..<3].allSatisfy(Self.isDigit) && value[4...].allSatisfy(Self.isDigit)
         case .phone:
             if !value.allSatisfy({ Self.isDigit($0) || $0 == 0x2D || $0 == 0x28 || $0 == 0x29 }) {
-                return problem(.field, .warning, "電話番号に数字とハイフン以外の文字があります（「\(Self.display(value))」）。",
-                               "The phone number holds characters other than digits and hyphens ('\(Self.display(value))').")
+                return FieldProblem(code: .field, level: .warning, reason: .phoneCharacters)
             }
             ok = true
         case .code:
             if codes.contains(where: { $0.elementsEqual(value) }) { return nil }
-            let list = codes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
-            return problem(.fieldCode, .error, "「\(Self.display(value))」はコード表にない値です（\(list)）。",
-                           "'\(Self.display(value))' is not in the code list (\(list)).")
+            return FieldProblem(code: .fieldCode, level: .error, reason: .notInCodeList)
         case .unused:
-            return problem(.field, .warning, "識別子（使用しない）に値「\(Self.display(value))」があります。",
-                           "The unused identifier column holds '\(Self.display(value))'.")
+            return FieldProblem(code: .field, level: .warning, reason: .unusedColumnHasValue)
         }
-        return ok ? nil : invalid(value, nil, nil)
+        return ok ? nil : FieldProblem(code: .field, level: .error, reason: .invalid)
     }
 
     /// TAIS / 届出コード written with a full-width hyphen (－, MS932 817C), as the OCR of the spec shows.
     private func checkWideHyphenTAIS(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
         guard value.count == 13, value[5] == 0x81, value[6] == 0x7C,
               value[0..<5].allSatisfy(Self.isDigit), value[7...].allSatisfy(Self.isDigit) else { return nil }
-        return problem(.field, .warning, "ハイフンが全角「－」です。半角「-」を推奨します。",
-                       "The hyphen is full-width '－'; half-width '-' is expected.")
-    }
-
-    private func invalid(_ value: UnsafeBufferPointer<UInt8>, _ why: String?, _ whyEN: String?) -> FieldProblem {
-        let expected = column.format.expectation
-        return problem(.field, .error,
-                       "値「\(Self.display(value))」は \(expected.ja) ではありません\(why.map { "（\($0)）" } ?? "")。",
-                       "'\(Self.display(value))' is not \(expected.en)\(whyEN.map { " (\($0))" } ?? "").")
-    }
-
-    private func problem(_ code: FindingCode, _ level: FindingLevel, _ ja: String, _ en: String) -> FieldProblem {
-        FieldProblem(code: code, level: level, ja: ja, en: en)
+        return FieldProblem(code: .field, level: .warning, reason: .wideHyphen)
     }
 
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }

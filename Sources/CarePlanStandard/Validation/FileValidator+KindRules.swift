@@ -99,7 +99,7 @@ extension FileValidator {
         guard let insurer = fields.good(columns.insurer), let insured = fields.good(columns.insured) else { return }
         let parent: FileKind = zeroMonth ? .plan1 : .usagePlan
         let key = Self.key([insurer, insured, zeroMonth ? date : month])
-        if facts.parentKeys[parent, default: [:]][key] == nil { facts.parentKeys[parent, default: [:]][key] = fields.line(of: 0) }
+        facts.keep(key, parent: parent, line: fields.line(of: 0), limit: keyLimit.count)
     }
 
     mutating func collectKeys(_ fields: FieldValues, layout: Layout) {
@@ -107,9 +107,9 @@ extension FileValidator {
         let indices = columns.ownKey.isEmpty ? columns.parentKey : columns.ownKey
         guard !indices.isEmpty, !sameKeyAsLastRecord(fields, indices), let key = key(fields, indices) else { return }
         if !columns.ownKey.isEmpty {
-            if facts.ownKeys[key] == nil { facts.ownKeys[key] = fields.line(of: 0) }
-        } else if let parent = layout.parentKinds.first, facts.parentKeys[parent, default: [:]][key] == nil {
-            facts.parentKeys[parent, default: [:]][key] = fields.line(of: 0)
+            facts.keep(key, parent: nil, line: fields.line(of: 0), limit: keyLimit.count)
+        } else if let parent = layout.parentKinds.first {
+            facts.keep(key, parent: parent, line: fields.line(of: 0), limit: keyLimit.count)
         }
     }
 

@@ -123,6 +123,11 @@ extension FileValidator {
         if layout?.kind == .usageAnnex {
             table7.finishUser(into: &sink)
         }
+        let limitLines = [facts.keyLimitLine, table7.untrackedUsersLine].compactMap { $0 }
+        if let line = limitLines.min() {
+            sink.add(keyLimit.finding(file: sink.file, line: line, table7: table7.untrackedUsersLine != nil),
+                     evenPastLimit: true)
+        }
         if facts.recordCount == 0 && layout != nil && !unreadable {
             sink.add(line: nil, column: nil, code: .columnCount, level: .warning, ja: "レコードがありません（空のファイル）。", en: "The file holds no records.")
         }

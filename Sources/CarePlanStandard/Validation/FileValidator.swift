@@ -22,16 +22,22 @@ struct FileValidator {
     var keyScratch: [UInt8] = []
     /// Set when the file could not be read (so it is not also reported as empty).
     var unreadable = false
+    /// The most keys (users) the file keeps for the send-unit checks.
+    let keyLimit: KeyLimit
 
-    init(label: String, name: FileName?, kind: FileKind?, definition: StandardDefinition, findingLimit: Int) {
+    /// A validator for one file; `plan` is its kind's prepared layout (built here when `nil`).
+    init(label: String, name: FileName?, kind: FileKind?, definition: StandardDefinition, findingLimit: Int,
+         keyLimit: KeyLimit = KeyLimit(count: StandardChecker.defaultMaxKeysPerFile, scope: .file), plan: LayoutPlan? = nil) {
         self.definition = definition
+        self.keyLimit = keyLimit
         self.name = name
-        let layout = kind.flatMap { definition.layout(of: $0) }
+        let plan = plan ?? kind.flatMap { definition.layout(of: $0) }.map { LayoutPlan(layout: $0, definition: definition) }
+        let layout = plan?.layout
         self.layout = layout
-        rules = layout.map { layout in layout.columns.map { FieldRule(column: $0, layout: layout, definition: definition) } } ?? []
-        columns = ColumnIndex(layout: layout)
+        rules = plan?.rules ?? []
+        columns = plan?.columns ?? ColumnIndex(layout: nil)
         table7 = Table7Check(amountColumn: columns.amount.flatMap { layout?.columns[safe: $0] },
-                             codeColumn: columns.serviceCode.flatMap { layout?.columns[safe: $0] })
+                             codeColumn: columns.serviceCode.flatMap { layout?.columns[safe: $0] }, maxUsers: keyLimit.count)
         sink = FindingSink(file: label, limit: findingLimit)
         facts = FileFacts(label: label, name: name, kind: kind)
         if let name, name.kind != .supplement, let segment = name.monthSegment, segment != "000000" {
@@ -101,31 +107,52 @@ struct FileValidator {
             for byte in value where byte >= 0x80 { hasHighByte = true; break }
             if hasHighByte, let problem = MS932.problem(in: value) {
                 fields.markBad(index)
-                let position = problem.offset + 1
-                let (ja, en): (String, String)
-                switch problem.kind {
-                case .gaiji: (ja, en) = ("外字（0x\(problem.hex)）が含まれています（項目内 \(position) バイト目）。MS932 の文字に置き換えてください。",
-                                         "A 外字 (user-defined character, 0x\(problem.hex)) at byte \(position) of the field; replace it with an MS932 character.")
-                case .truncated: (ja, en) = ("項目の末尾で2バイト文字が途切れています（0x\(problem.hex)、\(position) バイト目）。",
-                                             "A double-byte character is cut off at the end of the field (0x\(problem.hex), byte \(position)).")
-                case .invalid: (ja, en) = ("MS932（Shift_JIS）として読めないバイト 0x\(problem.hex) があります（項目内 \(position) バイト目）。",
-                                           "Bytes 0x\(problem.hex) at byte \(position) of the field do not decode as MS932 (Shift_JIS).")
-                }
-                sink.add(line: fields.line(of: index), column: rules[index].column, code: .encoding, level: .error, ja: ja, en: en)
+                sink.add(line: fields.line(of: index), column: rules[index].column, code: .encoding, level: .error,
+                         ja: Self.encodingMessage(problem).ja, en: Self.encodingMessage(problem).en)
                 continue
             }
             if let problem = rules[index].check(value) {
                 fields.markBad(index)
-                let column = rules[index].column
-                sink.add(line: fields.line(of: index), column: column, code: problem.code, level: problem.level,
-                         ja: "\(column.nameJA)（No.\(column.number)）: \(problem.ja)",
-                         en: "\(column.key) (No.\(column.number)): \(problem.en)")
+                let rule = rules[index]
+                sink.add(line: fields.line(of: index), column: rule.column, code: problem.code, level: problem.level,
+                         ja: "\(rule.column.nameJA)（No.\(rule.column.number)）: \(rule.messageJA(problem, value))",
+                         en: "\(rule.column.key) (No.\(rule.column.number)): \(rule.messageEN(problem, value))")
             } else if rules[index].isText, !value.isEmpty, !fields.isQuoted(index) {
                 sink.addOnce(key: "CSV-2/\(index)", line: fields.line(of: index), column: rules[index].column, code: .unquotedText,
                              level: .warning, ja: "自由記述項目は \" で囲んでください（この列の以降の同じ指摘は省略）。",
                              en: "Free-text fields should be enclosed in double quotes (reported once per column).")
             }
         }
+    }
+}
+
+extension FileValidator {
+    /// The ENC-1 message for `problem` (formatted only when the finding is listed).
+    static func encodingMessage(_ problem: MS932Problem) -> (ja: String, en: String) {
+        let position = problem.offset + 1
+        switch problem.kind {
+        case .gaiji: return ("外字（0x\(problem.hex)）が含まれています（項目内 \(position) バイト目）。MS932 の文字に置き換えてください。",
+                             "A 外字 (user-defined character, 0x\(problem.hex)) at byte \(position) of the field; replace it with an MS932 character.")
+        case .truncated: return ("項目の末尾で2バイト文字が途切れています（0x\(problem.hex)、\(position) バイト目）。",
+                                 "A double-byte character is cut off at the end of the field (0x\(problem.hex), byte \(position)).")
+        case .invalid: return ("MS932（Shift_JIS）として読めないバイト 0x\(problem.hex) があります（項目内 \(position) バイト目）。",
+                               "Bytes 0x\(problem.hex) at byte \(position) of the field do not decode as MS932 (Shift_JIS).")
+        }
+    }
+}
+
+/// What a file's validator needs from its layout, prepared once per kind: the field rules (code lists as
+/// bytes) and the indices of the columns the kind rules use. A check of many small files shares one per kind
+/// rather than preparing it again for every file.
+struct LayoutPlan {
+    let layout: Layout
+    let rules: [FieldRule]
+    let columns: ColumnIndex
+
+    init(layout: Layout, definition: StandardDefinition) {
+        self.layout = layout
+        rules = layout.columns.map { FieldRule(column: $0, layout: layout, definition: definition) }
+        columns = ColumnIndex(layout: layout)
     }
 }
 

@@ -23,8 +23,29 @@ public struct SendUnit: Hashable, Sendable {
 
     /// Groups names into send units by (連番, sender), in ascending 連番 order — the order receivers process them.
     public static func group(_ names: [FileName]) -> [SendUnit] {
-        let groups = Dictionary(grouping: names) { "\($0.serialText)/\($0.sender)" }
-        return groups.keys.sorted().compactMap { groups[$0].map(SendUnit.init(files:)) }
+        grouped(names.map { ($0, ()) }).map(\.unit)
+    }
+
+    /// Groups items by the (連番, sender) of their names, in ascending 連番 order, in one pass over the items
+    /// (a dictionary, then a sort of the units): each item's group is found by hashing, never by searching the
+    /// other units, so a folder of many units is grouped in time proportional to its files. Within a unit the
+    /// items keep their given order.
+    static func grouped<Item>(_ items: [(name: FileName, item: Item)]) -> [(unit: SendUnit, items: [Item])] {
+        var index: [String: Int] = [:]
+        var keys: [String] = [], names: [[FileName]] = [], members: [[Item]] = []
+        for (name, item) in items {
+            let key = "\(name.serialText)/\(name.sender)"
+            if let found = index[key] {
+                names[found].append(name)
+                members[found].append(item)
+            } else {
+                index[key] = keys.count
+                keys.append(key)
+                names.append([name])
+                members.append([item])
+            }
+        }
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { (SendUnit(files: names[$0]), members[$0]) }
     }
 
     /// The check an upload gate runs on the names alone, before any bytes: each name parses (NAME-1 and the other
@@ -117,48 +138,5 @@ public struct SendUnit: Hashable, Sendable {
                 "Send unit \(unit.id) is incomplete; missing: \(missing.joined(separator: ", ")).")
         }
         return findings
-    }
-
-    /// KEY-1 (every child record has its parent in the unit) and KEY-2 (the 第6表, 第7表 and 補足 of one unit name
-    /// the same users), from the facts the file checks left.
-    ///
-    /// Each file's key findings are listed up to `findingLimitPerFile` (the checker's per-file limit); past it they
-    /// are counted and one LIMIT-3 finding says how many were left out.
-    public static func validateKeys(_ facts: [FileFacts], findingLimitPerFile: Int = 1000) -> [Finding] {
-        var sinks: [FindingSink] = []
-        var sinkIndex: [String: Int] = [:]
-        func add(_ finding: Finding) {
-            let index: Int
-            if let found = sinkIndex[finding.file] {
-                index = found
-            } else {
-                index = sinks.count
-                sinks.append(FindingSink(file: finding.file, limit: findingLimitPerFile))
-                sinkIndex[finding.file] = index
-            }
-            sinks[index].add(finding)
-        }
-        let byKind = Dictionary(facts.compactMap { fact in fact.kind.map { ($0, fact) } }, uniquingKeysWith: { first, _ in first })
-        for child in facts {
-            for (parentKind, keys) in child.parentKeys.sorted(by: { $0.key < $1.key }) {
-                guard let parent = byKind[parentKind] else { continue }  // a missing parent file is UNIT-2's to report
-                for (key, line) in keys.sorted(by: { $0.value < $1.value }) where parent.ownKeys[key] == nil {
-                    add(Finding(file: child.label, line: line, code: .parentMissing, level: .warning,
-                                ja: "親レコード（\(parentKind)、キー \(FileFacts.displayKey(key))）が同じ送信単位にありません。",
-                                en: "No parent record (\(parentKind), key \(FileFacts.displayKey(key))) in the same send unit."))
-                }
-            }
-        }
-        if let plan = byKind[.usagePlan] {
-            for childKind in [FileKind.usageAnnex, .supplement] {
-                guard let child = byKind[childKind], let keys = child.parentKeys[.usagePlan] else { continue }
-                for (key, line) in plan.ownKeys.sorted(by: { $0.value < $1.value }) where keys[key] == nil {
-                    add(Finding(file: plan.label, line: line, code: .userMismatch, level: .warning,
-                                ja: "利用者 \(FileFacts.displayKey(key)) が \(childKind) にありません。",
-                                en: "User \(FileFacts.displayKey(key)) is missing from \(childKind)."))
-                }
-            }
-        }
-        return sinks.flatMap { $0.finished() }
     }
 }

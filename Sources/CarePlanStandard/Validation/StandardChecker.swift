@@ -44,41 +44,65 @@ public struct StandardChecker: Sendable {
     public var findingLimitPerFile: Int
     /// The most files in one check (LIMIT-4).
     public var maxFiles: Int
+    /// The most distinct record keys (users) one file keeps for the send-unit checks (LIMIT-5).
+    public var maxKeysPerFile: Int
+    /// The most record keys all the files of one check keep together (LIMIT-5): the facts of every file are held
+    /// until the send units are judged, so this bounds a check's memory whatever its files hold.
+    public var maxKeysPerCheck: Int
+
+    /// The default ``maxKeysPerFile``: far above the users of the largest office's monthly file.
+    public static let defaultMaxKeysPerFile = 10_000
+    /// The default ``maxKeysPerCheck``: about 100 MB of keys.
+    public static let defaultMaxKeysPerCheck = 1_000_000
 
     /// A checker.
     public init(definition: StandardDefinition = .v41, limits: CSVLimits = .standard, findingLimitPerFile: Int = 1000,
-                maxFiles: Int = 10_000) {
+                maxFiles: Int = 10_000, maxKeysPerFile: Int = StandardChecker.defaultMaxKeysPerFile,
+                maxKeysPerCheck: Int = StandardChecker.defaultMaxKeysPerCheck) {
         self.definition = definition
         self.limits = limits
         self.findingLimitPerFile = findingLimitPerFile
         self.maxFiles = maxFiles
+        self.maxKeysPerFile = max(0, maxKeysPerFile)
+        self.maxKeysPerCheck = max(0, maxKeysPerCheck)
     }
 
-    /// Checks each file, then each send unit the files form.
+    /// Checks each file, then each send unit the files form. The files are grouped into units by hashing their
+    /// (連番, sender), so the unit checks take time in proportion to the files, however many units they form.
     public func check(_ inputs: [CheckInput]) -> CheckReport {
         var results: [FileCheckResult] = []
         var extra: [Finding] = []
+        var keysLeft = maxKeysPerCheck
+        var plans: [FileKind: LayoutPlan] = [:]
         for (index, input) in inputs.enumerated() {
             guard index < maxFiles else {
                 extra.append(Finding(file: input.name, code: .tooManyFiles, level: .error,
                                      ja: "一度に検査できるファイルは \(maxFiles) 件までです。", en: "At most \(maxFiles) files per check."))
                 break
             }
-            results.append(checkFile(input))
+            let keyLimit = keysLeft < maxKeysPerFile ? KeyLimit(count: keysLeft, scope: .check(total: maxKeysPerCheck))
+                                                     : KeyLimit(count: maxKeysPerFile, scope: .file)
+            let result = checkFile(input, keyLimit: keyLimit, plans: &plans)
+            keysLeft -= result.facts.keyCount
+            results.append(result)
         }
-        let facts = results.map(\.facts)
-        let named = facts.compactMap { fact in fact.name.map { ($0, fact) } }
-        for unit in SendUnit.group(named.map(\.0)) {
+        let named = results.compactMap { result in result.facts.name.map { (name: $0, item: result.facts) } }
+        for (unit, facts) in SendUnit.grouped(named) {
             extra += unit.validate(definition: definition)
-            let members = Set(unit.files)
-            extra += SendUnit.validateKeys(named.filter { members.contains($0.0) }.map(\.1),
-                                            findingLimitPerFile: findingLimitPerFile)
+            extra += SendUnit.validateKeys(facts, findingLimitPerFile: findingLimitPerFile)
         }
         return CheckReport(files: results, unitFindings: extra)
     }
 
     /// Checks one file alone: name, encoding, syntax, layout and the rules of its kind.
     public func checkFile(_ input: CheckInput) -> FileCheckResult {
+        var plans: [FileKind: LayoutPlan] = [:]
+        return checkFile(input, keyLimit: KeyLimit(count: maxKeysPerFile, scope: .file), plans: &plans)
+    }
+
+    /// Checks one file, keeping at most `keyLimit` keys for the send-unit checks; `plans` holds the prepared
+    /// layouts of the kinds seen so far (this file's is added when missing).
+    func checkFile(_ input: CheckInput, keyLimit: KeyLimit, plans: inout [FileKind: LayoutPlan]) -> FileCheckResult {
         var nameFindings: [Finding] = []
         var name: FileName?
         var kind: FileKind?
@@ -92,8 +116,13 @@ public struct StandardChecker: Sendable {
             nameFindings = [Finding(file: input.name, code: .fileName, level: .error,
                                     ja: "ファイル名が標準仕様の形式ではありません: \(error.reasonJA)", en: "Not a standard file name: \(error.reason)")]
         }
+        var plan: LayoutPlan?
+        if let kind, let layout = definition.layout(of: kind) {
+            plan = plans[kind] ?? LayoutPlan(layout: layout, definition: definition)
+            plans[kind] = plan
+        }
         var validator = FileValidator(label: input.name, name: name, kind: kind, definition: definition,
-                                      findingLimit: findingLimitPerFile)
+                                      findingLimit: findingLimitPerFile, keyLimit: keyLimit, plan: plan)
         for finding in nameFindings { validator.sink.add(finding) }
         var bytes = 0
         if kind != .basicInfoImage {

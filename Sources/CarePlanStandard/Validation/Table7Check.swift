@@ -5,6 +5,10 @@
 /// A user's rows are kept together in the file, as on the printed 別表; each user is judged when their rows end,
 /// so memory holds one user plus an 8-byte hash of every user seen. A user whose rows appear again later gets a
 /// T7-1 warning, and each run of rows is judged on its own.
+///
+/// Bounded whatever the file holds: a user's 全合計 rows are counted (only the first two lines are kept), at most
+/// `maxGroupsPerUser` office/kind groups are kept per user, and at most `maxUsers` user hashes; users first seen
+/// past that are not checked for being together, and ``untrackedUsersLine`` says where that began (LIMIT-5).
 struct Table7Check {
     struct Group {
         /// Office number bytes, `/`, kind bytes.
@@ -20,7 +24,11 @@ struct Table7Check {
 
     struct User {
         var firstLine: Int
-        var grandLines: [Int] = []
+        /// 全合計 rows (999999) of the user: how many, and the lines of the first two (the second is where a
+        /// duplicate is reported); never a list, so a user with a million 全合計 rows costs two integers.
+        var grandTotalRows = 0
+        var firstGrandLine: Int?
+        var secondGrandLine: Int?
         var grandAmount: Int?
         /// The user's office/kind groups in the order first seen (so findings come out in file order).
         var groups: [Group] = []
@@ -41,16 +49,22 @@ struct Table7Check {
     let amountColumn: ColumnSpec?
     let codeColumn: ColumnSpec?
     let maxGroupsPerUser: Int
+    /// The most users whose hash is kept for the "rows together" check.
+    let maxUsers: Int
+    /// The first line of a user seen after `maxUsers` users were kept, or `nil`.
+    private(set) var untrackedUsersLine: Int?
     private var currentKey: [UInt8] = []
     /// Scratch buffer for the group key of the row being added.
     private var groupKey: [UInt8] = []
     private var current: User?
     private var seen: Set<UInt64> = []
 
-    init(amountColumn: ColumnSpec?, codeColumn: ColumnSpec?, maxGroupsPerUser: Int = Table7Check.defaultMaxGroupsPerUser) {
+    init(amountColumn: ColumnSpec?, codeColumn: ColumnSpec?, maxGroupsPerUser: Int = Table7Check.defaultMaxGroupsPerUser,
+         maxUsers: Int = StandardChecker.defaultMaxKeysPerFile) {
         self.amountColumn = amountColumn
         self.codeColumn = codeColumn
         self.maxGroupsPerUser = maxGroupsPerUser
+        self.maxUsers = maxUsers
     }
 
     /// What the code in column 9 says the row is.
@@ -72,7 +86,10 @@ struct Table7Check {
             currentKey.removeAll(keepingCapacity: true)
             currentKey.append(contentsOf: user)
             current = User(firstLine: line)
-            if !seen.insert(Self.hash(user)).inserted {
+            let hash = Self.hash(user)
+            if seen.count >= maxUsers, !seen.contains(hash) {
+                untrackedUsersLine = untrackedUsersLine ?? line
+            } else if !seen.insert(hash).inserted {
                 sink.add(line: line, column: codeColumn, code: .grandTotal, level: .warning,
                          ja: "利用者 \(who) の行が連続していません。第7表の検査は連続する行ごとに行います。",
                          en: "User \(who)'s rows are not together; the 第7表 checks judge each run of rows on its own.")
@@ -83,7 +100,8 @@ struct Table7Check {
         defer { current = user }
         switch row {
         case .grandTotal:
-            user.grandLines.append(line)
+            user.grandTotalRows += 1
+            if user.firstGrandLine == nil { user.firstGrandLine = line } else if user.secondGrandLine == nil { user.secondGrandLine = line }
             user.grandAmount = amount
             return
         case .detail:
@@ -140,14 +158,14 @@ struct Table7Check {
     mutating func finishUser(into sink: inout FindingSink) {
         guard let user = current else { return }
         current = nil
-        if user.grandLines.isEmpty {
+        if user.grandTotalRows == 0 {
             sink.add(line: user.firstLine, column: codeColumn, code: .grandTotal, level: .error,
                      ja: "利用者 \(who) の全合計行（サービスコード 999999）がありません。",
                      en: "User \(who) has no grand-total row (service code 999999).")
-        } else if user.grandLines.count > 1 {
-            sink.add(line: user.grandLines[1], column: codeColumn, code: .grandTotal, level: .error,
-                     ja: "利用者 \(who) の全合計行（999999）が \(user.grandLines.count) 行あります（1行のみ）。",
-                     en: "User \(who) has \(user.grandLines.count) grand-total rows; exactly one is expected.")
+        } else if user.grandTotalRows > 1 {
+            sink.add(line: user.secondGrandLine, column: codeColumn, code: .grandTotal, level: .error,
+                     ja: "利用者 \(who) の全合計行（999999）が \(user.grandTotalRows) 行あります（1行のみ）。",
+                     en: "User \(who) has \(user.grandTotalRows) grand-total rows; exactly one is expected.")
         }
         for group in user.groups {
             var parts: [String] { String(decoding: group.key, as: UTF8.self).split(separator: "/").map { String($0) } }
@@ -169,8 +187,9 @@ struct Table7Check {
                      ja: "利用者 \(who) の事業所・サービス種類の組が \(maxGroupsPerUser) を超えています。以降の \(user.untrackedRows) 行は種類別小計の検査をしていません。",
                      en: "User \(who) has more than \(maxGroupsPerUser) office/kind groups; the subtotal checks skipped the remaining \(user.untrackedRows) rows.")
         }
-        if let amount = user.grandAmount, user.amountsKnown, user.grandLines.count == 1, amount != user.detailAmount {
-            sink.add(line: user.grandLines[0], column: amountColumn, code: .arithmetic, level: .warning,
+        if let amount = user.grandAmount, user.amountsKnown, user.grandTotalRows == 1, let line = user.firstGrandLine,
+           amount != user.detailAmount {
+            sink.add(line: line, column: amountColumn, code: .arithmetic, level: .warning,
                      ja: "全合計のサービス単位金額 \(amount) が明細の合計 \(user.detailAmount) と一致しません。",
                      en: "The grand-total amount \(amount) differs from the sum of the rows, \(user.detailAmount).")
         }
