@@ -17,7 +17,8 @@ public struct MerkleFrontier: Sendable, Hashable {
         pending = []
     }
 
-    /// The frontier of an existing tree of `size` leaves, read from its stored nodes (O(log n) reads).
+    /// The frontier of an existing tree of `size` leaves, read from its stored nodes: popcount(`size`)
+    /// reads, one per perfect node of the right edge.
     public init(size: UInt64, nodes: some MerkleNodeReader) throws {
         self.size = size
         pending = []

@@ -46,19 +46,13 @@ public struct MerkleNodeID: Hashable, Sendable, CustomStringConvertible {
         self.index = index
     }
 
+    /// `(level, index)`.
     public var description: String { "(\(level), \(index))" }
 }
 
 /// Where the stored perfect nodes come from: an LMDB database, a table, or memory.
 public protocol MerkleNodeReader {
-    /// The hash of the perfect node `id`, which must exist for the tree sizes asked about.
+    /// The hash of the perfect node `id`, which must exist for the tree sizes asked about (throw
+    /// `MerkleError` `.missingNode`, or the store's own error, when it does not).
     func hash(of id: MerkleNodeID) throws -> SHA256Digest
-}
-
-/// A failure to answer about a tree.
-public struct MerkleError: Error, Hashable, CustomStringConvertible, Sendable {
-    /// What was asked.
-    public let detail: String
-    public init(_ detail: String) { self.detail = detail }
-    public var description: String { "Merkle tree: \(detail)" }
 }

@@ -127,4 +127,25 @@ struct SplitMix {
         let tooFew = try #require(throws: ZstdError.self) { try ZstdDictionary.train(samples: [Array("a,b".utf8)], capacity: 4096) }
         #expect(tooFew.code == .dictionaryTraining)
     }
+
+    @Test func errorCodesAreStableAndInRenkeiZstdsRange() throws {
+        let codes: [(ZstdError.Code, Int, String)] = [
+            (.corruptFrame, 601, "corruptFrame"), (.truncatedFrame, 602, "truncatedFrame"),
+            (.unknownDictionary, 603, "unknownDictionary"), (.outputTooLarge, 604, "outputTooLarge"),
+            (.dictionaryTraining, 605, "dictionaryTraining"), (.invalidDictionary, 606, "invalidDictionary"),
+            (.inputTooLarge, 607, "inputTooLarge"), (.library, 699, "library"),
+        ]
+        for (code, number, name) in codes {
+            #expect(code.rawValue == number)
+            #expect(code.description == name)
+            #expect((600...699).contains(code.rawValue))
+        }
+        #expect(Set(codes.map(\.0.rawValue)).count == codes.count)
+        #expect(ZstdError.Code(rawValue: 1).description == "code 1")
+
+        let corrupt = try #require(throws: ZstdError.self) { try Zstd.decompress(Array("not a frame at all".utf8), maximumSize: 1 << 20) }
+        #expect(corrupt.code.rawValue == 601)
+        #expect(corrupt.description.hasPrefix("zstd error 601 (corruptFrame): corrupt zstd frame: "), "\(corrupt)")
+        #expect(!corrupt.detail.isEmpty)
+    }
 }
