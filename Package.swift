@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "RenkeiZstd", targets: ["RenkeiZstd"]),
         .library(name: "RenkeiCrypto", targets: ["RenkeiCrypto"]),
         .library(name: "RenkeiMerkle", targets: ["RenkeiMerkle"]),
+        .library(name: "RenkeiStore", targets: ["RenkeiStore"]),
         .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
         .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
         .executable(name: "renkei", targets: ["renkei"]),
@@ -46,16 +47,19 @@ let package = Package(
         // RFC 9162 Merkle tree arithmetic and proof verification, storage-agnostic (auditors verify offline).
         .target(name: "RenkeiMerkle", dependencies: ["RenkeiCrypto"]),
 
-        // The event log: records, blobs, Merkle nodes, the group-commit writer, tail.
+        // The storage protocol the domain uses (and the in-memory store); no engine inside.
+        .target(name: "RenkeiStore", dependencies: ["RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]),
+
+        // The LMDB store: the event log, blobs, Merkle nodes, key spaces, the group-commit writer, tail.
         .target(
             name: "RenkeiLog",
-            dependencies: ["RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
+            dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
         ),
 
         // A child process for the crash-safety test: appends in a loop, prints each acknowledged sequence.
         .executableTarget(
             name: "renkei-log-crash-child",
-            dependencies: ["RenkeiLog", "RenkeiModel"],
+            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto"],
             path: "Tests/RenkeiLogCrashChild"
         ),
 
@@ -65,7 +69,11 @@ let package = Package(
         .testTarget(name: "RenkeiMerkleTests", dependencies: ["RenkeiMerkle", "RenkeiCrypto"]),
         .testTarget(
             name: "RenkeiLogTests",
-            dependencies: ["RenkeiLog", "RenkeiLMDB", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "renkei-log-crash-child"]
+            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "renkei-log-crash-child"]
+        ),
+        .testTarget(
+            name: "RenkeiStoreTests",
+            dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),

@@ -16,6 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RenkeiLog", package: "Renkei"),
+                .product(name: "RenkeiStore", package: "Renkei"),
                 .product(name: "RenkeiZstd", package: "Renkei"),
                 .product(name: "RenkeiCrypto", package: "Renkei"),
                 .product(name: "RenkeiModel", package: "Renkei"),

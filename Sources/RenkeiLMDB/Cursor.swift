@@ -2,21 +2,16 @@ internal import CLMDB
 
 /// A position in a database, moving in key order. Valid only inside `Transaction.withCursor`.
 ///
-/// The key and value buffers it returns point into the map: valid until the next move of this cursor or
-/// the end of the transaction, whichever comes first.
+/// Moves say whether they found an entry; the entry at the position is read with `withCurrent` (in place,
+/// as spans that cannot escape the call) or copied with `currentKey` / `currentValue`.
 public final class Cursor {
-    /// A key and its value, as buffers into the map.
-    public struct Entry {
-        /// The key's bytes.
-        public let key: UnsafeRawBufferPointer
-        /// The value's bytes.
-        public let value: UnsafeRawBufferPointer
-    }
-
     private let handle: OpaquePointer
     /// The database the cursor moves in.
     public let database: Database
     private var isOpen = true
+    private var key = MDB_val()
+    private var value = MDB_val()
+    private var positioned = false
 
     init(handle: OpaquePointer, database: Database) {
         self.handle = handle
@@ -29,47 +24,71 @@ public final class Cursor {
         mdb_cursor_close(handle)
     }
 
-    private func move(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
+    private func move(_ operation: MDB_cursor_op, to target: UnsafeRawBufferPointer? = nil) throws -> Bool {
         guard isOpen else { throw LMDBError(code: .closed, operation: "cursor", detail: database.name) }
-        var keyValue = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
+        var keyValue = MDB_val(mv_size: target?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: target?.baseAddress))
         var data = MDB_val()
         let status = mdb_cursor_get(handle, &keyValue, &data, operation)
-        if status == MDB_NOTFOUND { return nil }
+        if status == MDB_NOTFOUND {
+            positioned = false
+            return false
+        }
         try check(status, "mdb_cursor_get", detail: database.name)
-        return Entry(
-            key: UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size),
-            value: UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
-        )
+        key = keyValue
+        value = data
+        positioned = true
+        return true
     }
 
-    /// The first entry, or nil when the database is empty.
-    public func first() throws -> Entry? { try move(MDB_FIRST) }
-    /// The last entry, or nil when the database is empty.
-    public func last() throws -> Entry? { try move(MDB_LAST) }
-    /// The entry after the current one, or nil at the end.
-    public func next() throws -> Entry? { try move(MDB_NEXT) }
-    /// The entry before the current one, or nil at the start.
-    public func previous() throws -> Entry? { try move(MDB_PREV) }
+    /// Moves to the first entry; false when the database is empty.
+    public func first() throws -> Bool { try move(MDB_FIRST) }
+    /// Moves to the last entry; false when the database is empty.
+    public func last() throws -> Bool { try move(MDB_LAST) }
+    /// Moves to the next entry; false at the end.
+    public func next() throws -> Bool { try move(MDB_NEXT) }
+    /// Moves to the previous entry; false at the start.
+    public func previous() throws -> Bool { try move(MDB_PREV) }
 
-    /// The first entry whose key is at or after `key`, or nil when there is none.
-    public func seek(atOrAfter key: UnsafeRawBufferPointer) throws -> Entry? {
-        guard key.count > 0 else { return try first() }
-        return try move(MDB_SET_RANGE, key: key)
+    /// Moves to the first entry whose key is at or after `target`; false when there is none.
+    public func seek(atOrAfter target: UnsafeRawBufferPointer) throws -> Bool {
+        guard target.count > 0 else { return try first() }
+        return try move(MDB_SET_RANGE, to: target)
     }
 
-    /// The first entry whose key is at or after `key`, or nil when there is none.
-    public func seek(atOrAfter key: [UInt8]) throws -> Entry? {
-        try key.withUnsafeBytes { raw throws in try seek(atOrAfter: raw) }
+    /// Moves to the first entry whose key is at or after `target`; false when there is none.
+    public func seek(atOrAfter target: [UInt8]) throws -> Bool {
+        try target.withUnsafeBytes { raw throws in try seek(atOrAfter: raw) }
+    }
+
+    /// Calls `body` with the current entry's key and value, in place in the map.
+    public func withCurrent<R>(_ body: (_ key: RawSpan, _ value: RawSpan) throws -> R) throws -> R {
+        guard isOpen, positioned else { throw LMDBError(code: .notFound, operation: "cursor", detail: "\(database.name): no current entry") }
+        let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+        let valueBytes = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+        return try body(RawSpan(_unsafeBytes: keyBytes), RawSpan(_unsafeBytes: valueBytes))
+    }
+
+    /// The current entry's key, copied.
+    public var currentKey: [UInt8] {
+        get throws { try withCurrent { key, _ in key.withUnsafeBytes { Array($0) } } }
+    }
+
+    /// The current entry's value, copied.
+    public var currentValue: [UInt8] {
+        get throws { try withCurrent { _, value in value.withUnsafeBytes { Array($0) } } }
     }
 
     /// Calls `body` for each entry with a key in `lowerBound ..< upperBound` (nil: unbounded), in order,
     /// until `body` returns false.
-    public func forEach(from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, _ body: (Entry) throws -> Bool) throws {
-        var entry = try lowerBound.map { bound throws in try seek(atOrAfter: bound) } ?? first()
-        while let current = entry {
-            if let upperBound, !current.key.lexicographicallyPrecedes(upperBound) { return }
-            guard try body(current) else { return }
-            entry = try next()
+    public func forEach(from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool) throws {
+        var found = try lowerBound.map { bound throws in try seek(atOrAfter: bound) } ?? first()
+        while found {
+            let more = try withCurrent { key, value -> Bool in
+                if let upperBound, !key.withUnsafeBytes({ $0.lexicographicallyPrecedes(upperBound) }) { return false }
+                return try body(key, value)
+            }
+            guard more else { return }
+            found = try next()
         }
     }
 }

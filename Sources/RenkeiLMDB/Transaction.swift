@@ -3,8 +3,8 @@ internal import CLMDB
 /// What read-only and write transactions share: reads of any database at the transaction's snapshot.
 ///
 /// A transaction is confined to the closure that received it (`Environment.read` / `.write`) and is not
-/// `Sendable`. Buffers it hands out point into the memory map and are valid until the transaction ends
-/// (and, in a write transaction, until the next write to the same database); copy what must outlive that.
+/// `Sendable`. Values are handed out as copies, or in place as a `RawSpan` to a closure, which the type
+/// system keeps from escaping it: no pointer into the map outlives its transaction.
 public class Transaction {
     let handle: OpaquePointer
     let environment: Environment
@@ -28,8 +28,31 @@ public class Transaction {
 
     func markEnded() { isOpen = false }
 
-    /// The value stored under `key`, as a buffer into the map (see the type's note on lifetime), or nil.
-    public func get(_ database: Database, key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+    /// Calls `body` with the value stored under `key`, in place in the map, and returns its result; nil
+    /// when the key is absent. The span cannot outlive the call.
+    public func withValue<R>(_ database: Database, key: UnsafeRawBufferPointer, _ body: (RawSpan) throws -> R) throws -> R? {
+        guard let value = try lookup(database, key: key) else { return nil }
+        return try body(RawSpan(_unsafeBytes: value))
+    }
+
+    /// The value stored under `key`, copied, or nil.
+    public func get(_ database: Database, key: UnsafeRawBufferPointer) throws -> [UInt8]? {
+        try lookup(database, key: key).map { Array($0) }
+    }
+
+    /// The value stored under `key`, copied, or nil.
+    public func get(_ database: Database, key: [UInt8]) throws -> [UInt8]? {
+        try key.withUnsafeBytes { raw throws in try get(database, key: raw) }
+    }
+
+    /// Whether `key` is present.
+    public func contains(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
+        try lookup(database, key: key) != nil
+    }
+
+    /// The value under `key` as a buffer into the map: internal, so that no pointer into the map leaves
+    /// this module.
+    func lookup(_ database: Database, key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
         try ensureOpen()
         try validate(key: key)
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
@@ -38,16 +61,6 @@ public class Transaction {
         if status == MDB_NOTFOUND { return nil }
         try check(status, "mdb_get", detail: database.name)
         return UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
-    }
-
-    /// The value stored under `key`, copied, or nil.
-    public func get(_ database: Database, key: [UInt8]) throws -> [UInt8]? {
-        try key.withUnsafeBytes { raw throws in try get(database, key: raw).map { Array($0) } }
-    }
-
-    /// Whether `key` is present.
-    public func contains(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
-        try get(database, key: key) != nil
     }
 
     /// Runs `body` with a cursor over `database`; the cursor is closed when `body` returns or throws.
@@ -121,6 +134,12 @@ public final class WriteTransaction: Transaction {
     @discardableResult
     public func delete(_ database: Database, key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { k throws in try delete(database, key: k) }
+    }
+
+    /// Removes every entry of `database` (the database itself stays).
+    public func clear(_ database: Database) throws {
+        try ensureOpen()
+        try check(mdb_drop(handle, database.dbi, 0), "mdb_drop", detail: database.name)
     }
 
     /// Runs `body` in a child transaction: its writes join this transaction if `body` returns, and are

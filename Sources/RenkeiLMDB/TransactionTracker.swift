@@ -4,41 +4,55 @@ import Glibc
 import Darwin
 #endif
 
-/// Shared/exclusive lock around LMDB transactions: every transaction holds it shared; growing the map holds
-/// it exclusive, because `mdb_env_set_mapsize` requires that no transaction is active in the process.
+/// Counts the transactions open in this process, so that `Environment.close` waits for them to end
+/// (`mdb_env_close` with a transaction open is undefined) and refuses new ones meanwhile.
 ///
-/// Writer-preferring on Linux, so that a stream of readers cannot starve a map resize. It is not recursive:
-/// a transaction must not open another transaction on the same thread (the closures make that unnatural).
-final class ReadWriteGate: @unchecked Sendable {
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+/// Its lock is held only for the count's update, never while a transaction runs, so it cannot make a
+/// reader wait for a writer or the other way round.
+final class TransactionTracker: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let drained: UnsafeMutablePointer<pthread_cond_t>
+    private var open = 0
+    private var closing = false
 
     init() {
-        lock = .allocate(capacity: 1)
-        var attributes = pthread_rwlockattr_t()
-        pthread_rwlockattr_init(&attributes)
-        #if canImport(Glibc)
-        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
-        #endif
-        let result = pthread_rwlock_init(lock, &attributes)
-        precondition(result == 0, "pthread_rwlock_init failed: \(result)")
-        pthread_rwlockattr_destroy(&attributes)
+        mutex = .allocate(capacity: 1)
+        drained = .allocate(capacity: 1)
+        precondition(pthread_mutex_init(mutex, nil) == 0 && pthread_cond_init(drained, nil) == 0)
     }
 
     deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
+        pthread_cond_destroy(drained)
+        pthread_mutex_destroy(mutex)
+        drained.deallocate()
+        mutex.deallocate()
     }
 
-    func withShared<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body()
+    /// Counts a transaction in; false once closing has begun.
+    func enter() -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard !closing else { return false }
+        open += 1
+        return true
     }
 
-    func withExclusive<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body()
+    /// Counts a transaction out.
+    func leave() {
+        pthread_mutex_lock(mutex)
+        open -= 1
+        if open == 0 { pthread_cond_broadcast(drained) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Refuses new transactions and waits until the open ones have ended; true the first time.
+    func closeAndDrain() -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let first = !closing
+        closing = true
+        while open > 0 { pthread_cond_wait(drained, mutex) }
+        return first
     }
 }
 

@@ -2,16 +2,18 @@ import RenkeiCrypto
 import RenkeiLMDB
 import RenkeiMerkle
 import RenkeiModel
+import RenkeiStore
 import RenkeiZstd
 import Synchronization
 
-/// The named databases of a log's environment and how their keys are spelled.
+/// The named databases of the store's LMDB environment and how their keys are spelled.
 ///
-/// - `log`: 8-byte big-endian sequence → record (`RecordHeader` + zstd frame), appended with `MDB_APPEND`.
+/// - `log`: 8-byte big-endian sequence → `StoredEvent`, appended with `MDB_APPEND`.
 /// - `merkle`: post-order position (8 bytes, big-endian) → the 32-byte hash of that perfect node.
-/// - `blobs`: SHA-256 of the raw bytes → `BlobHeader` + zstd frame.
+/// - `blobs`: SHA-256 of the raw bytes → `StoredBlobHeader` and the zstd frame.
 /// - `dicts`: 4-byte big-endian zstd dictionary id → the dictionary's bytes.
-/// - `meta`: small settings, such as `format`.
+/// - `meta`: `format` (1 byte), `identity` (the store's id), `created` (8 bytes, µs).
+/// - `k:<name>`: one database per key space, the built-in `_applied` and `_checkpoints` included.
 struct LogStore: Sendable {
     let environment: Environment
     let log: Database
@@ -19,38 +21,42 @@ struct LogStore: Sendable {
     let blobs: Database
     let dictionaries: Database
     let meta: Database
-    let keySpaces: [String: KeySpace]
+    let keySpaces: [KeySpace: Database]
+    let registry: DictionaryRegistry
 
-    /// The storage format this code reads and writes.
-    static let storageFormat: UInt8 = 1
+    /// The storage format this code reads and writes: 2 (format 1 had no actors, request ids or blob
+    /// references, and is refused).
+    static let storageFormat: UInt8 = 2
 
-    init(environment: Environment, keySpaceNames: [String]) throws {
+    init(environment: Environment, keySpaces: [KeySpace]) throws {
         self.environment = environment
         log = try environment.database(named: "log")
         merkle = try environment.database(named: "merkle")
         blobs = try environment.database(named: "blobs")
         dictionaries = try environment.database(named: "dicts")
         meta = try environment.database(named: "meta")
-        let reserved: Set = ["log", "merkle", "blobs", "dicts", "meta"]
-        var keySpaces: [String: KeySpace] = [:]
-        for name in keySpaceNames {
-            guard !reserved.contains(name) else { throw LogError(.outOfRange, "\(name) is the name of one of the log's own databases") }
-            keySpaces[name] = KeySpace(name: name, database: try environment.database(named: name))
+        var spaces: [KeySpace: Database] = [:]
+        for space in keySpaces + KeySpace.builtIn {
+            spaces[space] = try environment.database(named: "k:" + space.name)
         }
-        self.keySpaces = keySpaces
-        let formatKey = Array("format".utf8)
-        try environment.write { txn in
-            if let stored = try txn.get(meta, key: formatKey) {
-                guard stored == [Self.storageFormat] else {
-                    throw LogError(.unsupportedFormat, "the data folder has storage format \(stored), this program reads \(Self.storageFormat)")
+        self.keySpaces = spaces
+        let registry = DictionaryRegistry()
+        let dictionaryDatabase = dictionaries
+        try environment.read { txn in
+            try txn.withCursor(dictionaryDatabase) { cursor in
+                try cursor.forEach { _, value in
+                    registry.insert(try ZstdDictionary(bytes: value.withUnsafeBytes { Array($0) }))
+                    return true
                 }
-            } else {
-                try txn.put(meta, key: formatKey, value: [Self.storageFormat])
             }
         }
+        self.registry = registry
     }
 
-    static func key(_ sequence: SequenceNumber) -> UInt64 { sequence.rawValue.bigEndian }
+    func database(_ space: KeySpace) throws -> Database {
+        guard let database = keySpaces[space] else { throw StoreError(.unknownKeySpace, "\(space) was not declared when the store was opened") }
+        return database
+    }
 }
 
 /// Calls `body` with the 8-byte key of `sequence`.
@@ -87,19 +93,51 @@ struct StoredMerkleNodes: MerkleNodeReader {
     let database: Database
 
     func hash(of id: MerkleNodeID) throws -> SHA256Digest {
-        try withNodeKey(id) { key in
-            guard let value = try transaction.get(database, key: key), value.count == SHA256Digest.byteCount else {
-                throw LogError(.corrupt, "Merkle node \(id) is missing")
+        let hash = try withNodeKey(id) { key in
+            try transaction.withValue(database, key: key) { value -> SHA256Digest? in
+                guard value.byteCount == SHA256Digest.byteCount else { return nil }
+                return value.withUnsafeBytes { SHA256Digest(loadingFrom: $0) }
             }
-            return SHA256Digest(loadingFrom: value)
         }
+        guard let found = hash ?? nil else { throw StoreError(.corrupt, "Merkle node \(id) is missing") }
+        return found
     }
 }
 
-/// The dictionaries a log holds, by id; loaded at open and extended as dictionaries are installed.
+/// The last sequence in the `log` database of a transaction.
+func lastSequence(_ txn: Transaction, _ store: LogStore) throws -> SequenceNumber {
+    try txn.withCursor(store.log) { cursor -> SequenceNumber in
+        guard try cursor.last() else { return .zero }
+        let key = try cursor.currentKey
+        guard key.count == 8 else { throw StoreError(.corrupt, "a log key of \(key.count) bytes") }
+        return SequenceNumber(bigEndianBytes: key)!
+    }
+}
+
+/// The dictionaries a store holds, by id: loaded at open, extended only after a commit that installed
+/// one has succeeded (so nothing is ever compressed with a dictionary the store does not hold).
 final class DictionaryRegistry: ZstdDictionaryProvider, Sendable {
     private let dictionaries = Mutex(ZstdDictionarySet())
 
     func dictionary(id: UInt32) -> ZstdDictionary? { dictionaries.withLock { $0.dictionary(id: id) } }
     func insert(_ dictionary: ZstdDictionary) { dictionaries.withLock { $0.insert(dictionary) } }
+}
+
+/// Maps an engine error to the store's own; a `StoreError` or a caller's error passes through.
+func storeError(_ error: any Error) -> any Error {
+    switch error {
+    case let error as LMDBError:
+        switch error.code {
+        case .mapFull, .diskFull: StoreError(.storageFull, error.description)
+        case .closed: StoreError(.closed, error.description)
+        case .corrupted, .invalid, .panic: StoreError(.corrupt, error.description)
+        case .versionMismatch, .incompatible: StoreError(.unsupportedFormat, error.description)
+        case .mapResized: StoreError(.ioFailure, "the writer resized the store; reopen it: \(error.description)")
+        default: StoreError(.ioFailure, error.description)
+        }
+    case let error as ZstdError:
+        StoreError(.corrupt, error.description)
+    default:
+        error
+    }
 }

@@ -1,55 +1,67 @@
 public import RenkeiCrypto
+import RenkeiLMDB
 import RenkeiMerkle
 import RenkeiModel
+import RenkeiStore
 
-/// The outcome of checking a log from its first record to its last.
+/// The outcome of checking a log from its first event to its last.
 public struct LogVerification: Sendable, Hashable {
-    /// Records checked.
-    public let records: UInt64
-    /// The Merkle root recomputed from the records, equal to the stored tree's root.
+    /// Events checked.
+    public let events: UInt64
+    /// The Merkle root recomputed from the events, equal to the stored tree's root.
     public let root: SHA256Digest
 }
 
-extension EventLog {
-    /// Reads every record at one snapshot and checks that sequence numbers run densely from 1, that every
-    /// header parses and every body decompresses to its stated length, that each stored Merkle leaf is the
-    /// hash of its record, and that the root recomputed from the records alone equals the stored tree's.
+extension LogStore {
+    /// Checks the log as it was when the check began: sequence numbers run densely from 1, every envelope
+    /// parses, every body decompresses to its stated length, each stored Merkle leaf is the hash of its
+    /// canonical record, and the root recomputed from the events alone equals the stored tree's.
     ///
-    /// - Parameter progress: called every `progressInterval` records with the number checked so far.
-    /// - Throws: `LogError` `.corrupt` naming the first record that fails.
-    public func verify(progressInterval: UInt64 = 100_000, progress: ((UInt64) -> Void)? = nil) throws -> LogVerification {
-        try read { snapshot in
-            let latest = try snapshot.latestSequence()
-            let nodes = StoredMerkleNodes(transaction: snapshot.transaction, database: store.merkle)
-            var frontier = MerkleFrontier()
-            var expected = SequenceNumber.first
-            try snapshot.scan(from: .first) { sequence, raw in
-                guard sequence == expected else {
-                    throw LogError(.corrupt, "sequence \(expected) is missing (next present: \(sequence))", sequence: expected)
+    /// Reads in chunks of `chunkSize` events, each in its own short read transaction (the log is
+    /// append-only, so the chunks agree), so a whole-log check never pins pages for long.
+    func verify(chunkSize: Int = 10_000, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
+        let target = try environment.read { txn in try lastSequence(txn, self) }
+        var frontier = MerkleFrontier()
+        var next = SequenceNumber.first
+        while next <= target {
+            try environment.read { txn in
+                let snapshot = LMDBSnapshot(transaction: txn, store: self)
+                let nodes = StoredMerkleNodes(transaction: txn, database: merkle)
+                try snapshot.scan(from: next, limit: chunkSize) { sequence, raw in
+                    guard sequence <= target else { return }
+                    guard sequence == next else {
+                        throw StoreError(.corrupt, "event \(next) is missing (next present: \(sequence))", sequence: next)
+                    }
+                    let event = try snapshot.decodeEvent(raw, sequence)
+                    let leaf = MerkleHash.leaf(event.recordBytes)
+                    guard try nodes.hash(of: MerkleNodeID(level: 0, index: sequence.rawValue - 1)) == leaf else {
+                        throw StoreError(.corrupt, "the stored Merkle leaf differs from the event's hash", sequence: sequence)
+                    }
+                    frontier.append(leafHash: leaf) { _, _ in }
+                    next = next.next
                 }
-                guard let header = RecordHeader(parsing: raw) else {
-                    throw LogError(.corrupt, "unreadable record header", sequence: sequence)
-                }
-                let record = LogRecord(sequence: sequence, header: header, bytes: Array(raw))
-                _ = try snapshot.body(of: record)
-                let leaf = MerkleHash.leaf(raw)
-                let stored = try nodes.hash(of: MerkleNodeID(level: 0, index: sequence.rawValue - 1))
-                guard stored == leaf else {
-                    throw LogError(.corrupt, "the stored Merkle leaf differs from the record's hash", sequence: sequence)
-                }
-                frontier.append(leafHash: leaf) { _, _ in }
-                if let progress, sequence.rawValue % progressInterval == 0 { progress(sequence.rawValue) }
-                expected = expected.next
-                return true
             }
-            guard frontier.size == latest.rawValue else {
-                throw LogError(.corrupt, "\(frontier.size) records read but the log ends at \(latest)")
+            if next <= target, frontier.size % UInt64(chunkSize) != 0 {
+                throw StoreError(.corrupt, "event \(next) is missing", sequence: next)
             }
-            let storedRoot = try MerkleTree(nodes: nodes).root(size: latest.rawValue)
-            guard storedRoot == frontier.root else {
-                throw LogError(.corrupt, "the stored Merkle tree's root differs from the root of the records")
-            }
-            return LogVerification(records: latest.rawValue, root: frontier.root)
+            progress?(frontier.size, target.rawValue)
         }
+        let storedRoot = try environment.read { txn in
+            try MerkleTree(nodes: StoredMerkleNodes(transaction: txn, database: merkle)).root(size: target.rawValue)
+        }
+        guard storedRoot == frontier.root else {
+            throw StoreError(.corrupt, "the stored Merkle tree's root differs from the root of the events")
+        }
+        return LogVerification(events: target.rawValue, root: frontier.root)
+    }
+}
+
+extension LMDBEventStore {
+    /// Checks the whole log (see `LMDBStoreReader.verify`); writing goes on meanwhile.
+    ///
+    /// - Parameter progress: called after each chunk with the events checked and the total.
+    /// - Throws: `StoreError` `.corrupt` naming the first event that fails.
+    public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
+        do { return try store.verify(progress: progress) } catch { throw storeError(error) }
     }
 }

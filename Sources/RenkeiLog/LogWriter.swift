@@ -1,90 +1,83 @@
 import Foundation
 import RenkeiLMDB
-import RenkeiMerkle
 import RenkeiModel
+import RenkeiStore
+import RenkeiZstd
 import Synchronization
 
-/// What the writer knows of the log's end: the last sequence and the Merkle frontier. Only the writer
-/// thread changes it, and only after a commit succeeds.
-struct WriterState: Sendable {
-    var latest: SequenceNumber
-    var frontier: MerkleFrontier
-
-    static func load(_ txn: Transaction, _ store: LogStore) throws -> WriterState {
-        let latest = try latest(txn, store)
-        let frontier = try MerkleFrontier(size: latest.rawValue, nodes: StoredMerkleNodes(transaction: txn, database: store.merkle))
-        return WriterState(latest: latest, frontier: frontier)
-    }
-}
-
-/// One caller's work, waiting for the writer.
+/// One caller's write, waiting for the writer.
 final class WriteRequest: @unchecked Sendable {
-    let execute: (LogWriteTransaction) throws -> Void
-    let finish: ((any Error)?) -> Void
+    let write: PreparedWrite
+    private let continuation: CheckedContinuation<CommitReceipt, any Error>
 
-    init<T: Sendable>(work: @escaping @Sendable (LogWriteTransaction) throws -> T, continuation: CheckedContinuation<T, any Error>) {
-        let box = ResultBox<T>()
-        execute = { box.value = try work($0) }
-        finish = { error in
-            if let error {
-                continuation.resume(throwing: error)
-            } else if let value = box.value {
-                continuation.resume(returning: value)
-            } else {
-                continuation.resume(throwing: LogError(.corrupt, "write finished without a result"))
-            }
-        }
+    init(write: PreparedWrite, continuation: CheckedContinuation<CommitReceipt, any Error>) {
+        self.write = write
+        self.continuation = continuation
     }
-}
 
-/// Written on the writer thread before the continuation is resumed; read only after.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
+    func finish(_ result: Result<CommitReceipt, any Error>) { continuation.resume(with: result) }
 }
 
 /// The single writer thread and its queue: group commit.
 ///
-/// Requests queue up while a commit is syncing; the thread then takes them all (up to the batch bound),
-/// runs each in a nested transaction of one write transaction, commits once — one durable sync for the
-/// batch — and only then resumes the callers, in log order, and wakes the tails. When fewer requests are
-/// queued than callers were active at the last commit, it waits up to the group-commit window for them.
+/// Requests queue up while a commit is syncing; the thread then takes them (up to the batch's count and
+/// byte bounds), applies each in a nested transaction of one write transaction, commits once — one durable
+/// sync for the batch — and only then publishes dictionaries the batch installed, resumes the callers in
+/// log order and wakes the tails. When fewer requests are queued than callers were active at the last
+/// commit, it waits up to the group-commit window for them.
+///
+/// The thread owns the end of the store's life: when asked to stop it finishes the queue, then closes the
+/// environment and releases the folder's writer lock itself, so a stop requested on the writer thread (the
+/// last reference to the store dropped by a write's own closure) never waits for itself.
 final class LogWriter: @unchecked Sendable {
+    struct Settings {
+        var maximumBatchSize: Int
+        var maximumBatchBytes: Int
+        var groupCommitWindow: Double
+    }
+
     private let store: LogStore
-    private let dictionaries: DictionaryRegistry
-    private let committed: CommitBroadcaster
-    private let maximumBatchSize: Int
-    private let groupCommitWindow: Double
+    private let applier: WriteApplier
+    private let notifier: CommitNotifier
+    private let admission: WriteAdmission
+    private let settings: Settings
+    private let onStopped: @Sendable () -> Void
+    private let afterCommit: @Sendable (SequenceNumber) -> Void
     private let condition = NSCondition()
     private var pending: [WriteRequest] = []
-    /// Callers active around the last commit: those it resumed plus those that queued while it ran.
     private var expectedBatch = 1
     private var stopping = false
     private var running = true
+    private var threadID: pthread_t?
     private var state: WriterState // writer thread only
-    private let commits = Atomic<Int>(0)
-    private let requestsCommitted = Atomic<Int>(0)
-    private let failedCommits = Atomic<Int>(0)
+    private let counters = Mutex(WriterStatistics())
 
-    /// Counts so far.
     var statistics: WriterStatistics {
-        WriterStatistics(
-            commits: commits.load(ordering: .relaxed),
-            requests: requestsCommitted.load(ordering: .relaxed),
-            failedCommits: failedCommits.load(ordering: .relaxed)
-        )
+        var statistics = counters.withLock { $0 }
+        statistics.peakQueuedBytes = admission.peakBytes
+        return statistics
     }
 
-    init(store: LogStore, state: WriterState, dictionaries: DictionaryRegistry, committed: CommitBroadcaster, maximumBatchSize: Int, groupCommitWindow: Duration) {
+    init(store: LogStore, applier: WriteApplier, state: WriterState, notifier: CommitNotifier, admission: WriteAdmission, settings: Settings,
+         afterCommit: @escaping @Sendable (SequenceNumber) -> Void, onStopped: @escaping @Sendable () -> Void) {
         self.store = store
+        self.applier = applier
         self.state = state
-        self.dictionaries = dictionaries
-        self.committed = committed
-        self.maximumBatchSize = max(1, maximumBatchSize)
-        let window = groupCommitWindow.components
-        self.groupCommitWindow = max(0, Double(window.seconds) + Double(window.attoseconds) / 1e18)
+        self.notifier = notifier
+        self.admission = admission
+        self.settings = settings
+        self.afterCommit = afterCommit
+        self.onStopped = onStopped
         let thread = Thread { [self] in run() }
-        thread.name = "renkei-log-writer"
+        thread.name = "renkei-store-writer"
         thread.start()
+    }
+
+    /// Whether the calling thread is the writer's.
+    var isWriterThread: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false
     }
 
     /// Queues `request`; false once the writer is stopping.
@@ -93,24 +86,32 @@ final class LogWriter: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopping else { return false }
         pending.append(request)
-        // Wake the writer only when it has something to do: the first request, or a full group.
-        if pending.count == 1 || pending.count >= min(expectedBatch, maximumBatchSize) { condition.signal() }
+        if pending.count == 1 || pending.count >= min(expectedBatch, settings.maximumBatchSize) { condition.signal() }
         return true
     }
 
-    /// Finishes the queued requests, then ends the thread; returns when it has ended.
-    func stop() {
+    /// Asks the writer to finish the queued requests and end; with `wait`, returns once it has ended
+    /// (never waits when called on the writer thread itself).
+    func stop(wait: Bool) {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while running { condition.wait() }
+        let onWriter = threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        if wait && !onWriter {
+            while running { condition.wait() }
+        }
         condition.unlock()
     }
 
     private func run() {
+        condition.lock()
+        threadID = pthread_self()
+        condition.unlock()
         while let batch = nextBatch() {
             commit(batch)
         }
+        // Stopped: the environment closes and the folder's lock is released here, after the last commit.
+        onStopped()
         condition.lock()
         running = false
         condition.broadcast()
@@ -123,66 +124,97 @@ final class LogWriter: @unchecked Sendable {
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
         // Group commit: callers resumed by the last commit are preparing their next write. If fewer are
-        // queued than were active then, give the others a short window to join this commit rather than
-        // leave them for the next sync (without it, callers settle into alternating half-size batches).
-        let target = min(expectedBatch, maximumBatchSize)
-        if pending.count < target && groupCommitWindow > 0 {
-            let deadline = Date(timeIntervalSinceNow: groupCommitWindow)
+        // queued than were active then, give the others a short window to join this commit.
+        let target = min(expectedBatch, settings.maximumBatchSize)
+        if pending.count < target && settings.groupCommitWindow > 0 {
+            let deadline = Date(timeIntervalSinceNow: settings.groupCommitWindow)
             while pending.count < target && !stopping && condition.wait(until: deadline) {}
         }
-        let count = min(pending.count, maximumBatchSize)
+        var count = 0, bytes = 0
+        while count < min(pending.count, settings.maximumBatchSize) {
+            let size = pending[count].write.size
+            if count > 0 && bytes + size > settings.maximumBatchBytes { break }
+            bytes += size
+            count += 1
+        }
         let batch = Array(pending.prefix(count))
         pending.removeFirst(count)
+        counters.withLock { $0.largestBatchBytes = max($0.largestBatchBytes, bytes) }
         return batch
     }
 
     private func commit(_ batch: [WriteRequest]) {
-        var failures = [(any Error)?](repeating: nil, count: batch.count)
+        var results = [Result<CommitReceipt, any Error>]()
         var newState = state
+        var installed: [[ZstdDictionaryBox]] = []
         do {
             try store.environment.write { txn in
-                // A rerun (after the map grew) starts again from the committed state.
-                failures = [(any Error)?](repeating: nil, count: batch.count)
-                let context = LogWriteTransaction(transaction: txn, store: store, dictionaries: dictionaries, state: state)
-                for (index, request) in batch.enumerated() {
-                    let saved = context.state
+                results = []
+                installed = []
+                var working = state
+                for request in batch {
+                    let saved = working
                     do {
-                        try txn.nested { child in
-                            context.transaction = child
-                            defer { context.transaction = txn }
-                            try request.execute(context)
-                        }
-                    } catch let error as LMDBError where error.code == .mapFull && store.environment.canGrow {
-                        throw error
+                        let receipt = try txn.nested { child in try applier.apply(request.write, in: child, state: &working) }
+                        results.append(.success(receipt))
+                        installed.append(request.write.dictionaries.map(ZstdDictionaryBox.init))
                     } catch {
-                        context.state = saved
-                        failures[index] = error
+                        working = saved
+                        results.append(.failure(storeError(error)))
                     }
                 }
-                newState = context.state
+                newState = working
             }
         } catch {
-            failedCommits.add(1, ordering: .relaxed)
-            for request in batch { request.finish(error) }
+            counters.withLock { $0.failedCommits += 1 }
+            finish(batch, with: batch.map { _ in .failure(storeError(error)) })
             return
         }
-        commits.add(1, ordering: .relaxed)
-        requestsCommitted.add(batch.count, ordering: .relaxed)
+        // Durable: only now may later writes compress with the dictionaries this batch installed.
+        for box in installed.joined() { store.registry.insert(box.dictionary) }
+        let refused = results.filter { if case .failure = $0 { true } else { false } }.count
+        counters.withLock {
+            $0.commits += 1
+            $0.requests += batch.count
+            if refused > 0 && refused < batch.count { $0.mixedBatches += 1 }
+        }
         condition.lock()
         expectedBatch = batch.count + pending.count
         condition.unlock()
         state = newState
-        committed.publish(state.latest)
-        for (index, request) in batch.enumerated() { request.finish(failures[index]) }
+        notifier.publish(state.latest)
+        afterCommit(state.latest)
+        finish(batch, with: results)
+    }
+
+    private func finish(_ batch: [WriteRequest], with results: [Result<CommitReceipt, any Error>]) {
+        for (request, result) in zip(batch, results) {
+            admission.release(request.write.size)
+            request.finish(result)
+        }
     }
 }
 
-/// What the writer has done since the log was opened: how well group commit is batching.
+/// Lets a dictionary cross from the writer's transaction to the registry.
+struct ZstdDictionaryBox: @unchecked Sendable {
+    let dictionary: ZstdDictionary
+}
+
+/// What the writer has done since the store was opened.
 public struct WriterStatistics: Sendable, Hashable {
     /// Durable commits (each one sync).
-    public var commits: Int
-    /// Write requests in those commits (including ones whose own work failed and was rolled back).
-    public var requests: Int
+    public var commits = 0
+    /// Write requests in those commits (including ones refused and rolled back).
+    public var requests = 0
     /// Commits that failed as a whole (a full disk), failing every request in them.
-    public var failedCommits: Int
+    public var failedCommits = 0
+    /// Commits in which some writes were refused (rolled back alone) and the others committed.
+    public var mixedBatches = 0
+    /// The most bytes of writes queued or being committed at once.
+    public var peakQueuedBytes = 0
+    /// The most bytes of writes in one batch.
+    public var largestBatchBytes = 0
+
+    /// Nothing done yet.
+    public init() {}
 }

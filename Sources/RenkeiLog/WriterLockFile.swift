@@ -1,3 +1,4 @@
+import RenkeiStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -13,16 +14,16 @@ final class WriterLockFile: Sendable {
 
     init(folder: String) throws {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-            throw LogError(.inUse, "cannot create the data folder \(folder): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
+            throw StoreError(.inUse, "cannot create the data folder \(folder): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
         }
         let path = folder + "/writer.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw LogError(.inUse, "cannot open \(path): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
+            throw StoreError(.inUse, "cannot open \(path): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw LogError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
+            throw StoreError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
         }
         descriptor = Atomic(fd)
     }

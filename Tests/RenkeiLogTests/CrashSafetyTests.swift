@@ -1,8 +1,9 @@
 import Foundation
 import RenkeiCrypto
 import RenkeiLMDB
-import RenkeiLog
+@testable import RenkeiLog
 import RenkeiModel
+import RenkeiStore
 import Synchronization
 import Testing
 
@@ -11,7 +12,7 @@ private func crashChildURL() throws -> URL {
     let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     let url = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("renkei-log-crash-child")
     guard FileManager.default.isExecutableFile(atPath: url.path) else {
-        throw LogError(.outOfRange, "renkei-log-crash-child is not built at \(url.path)")
+        throw StoreError(.outOfRange, "renkei-log-crash-child is not built at \(url.path)")
     }
     return url
 }
@@ -25,7 +26,7 @@ private struct Acknowledgement: Hashable {
 
 /// Runs the child until it is ready, lets it append for `delay`, kills it with SIGKILL, and returns what it
 /// printed: the sequence it started from and every whole ACK line.
-private func runAndKill(child: URL, folder: String, round: Int, delay: Duration) async throws -> (start: UInt64, acks: [Acknowledgement]) {
+private func runAndKill(child: URL, folder: String, round: Int, delay: Duration, whileRunning: () async throws -> Void) async throws -> (start: UInt64, acks: [Acknowledgement]) {
     let process = Process()
     process.executableURL = child
     process.arguments = [folder, String(round)]
@@ -49,11 +50,13 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration)
     while !collected.withLock({ $0.contains(UInt8(ascii: "\n")) }) {
         guard ContinuousClock.now < deadline, process.isRunning else {
             process.terminate()
-            throw LogError(.outOfRange, "the crash child did not start (round \(round))")
+            throw StoreError(.outOfRange, "the crash child did not start (round \(round))")
         }
         try await Task.sleep(for: .milliseconds(5))
     }
-    try await Task.sleep(for: delay)
+    let started = ContinuousClock.now
+    try await whileRunning()
+    try await Task.sleep(until: started + delay)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     finished.wait()
@@ -63,13 +66,13 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration)
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     lines.removeLast() // what follows the last newline is not a whole line
     guard let ready = lines.first, ready.hasPrefix("READY "), let start = UInt64(ready.dropFirst(6)) else {
-        throw LogError(.outOfRange, "no READY line in round \(round)")
+        throw StoreError(.outOfRange, "no READY line in round \(round)")
     }
     let acks = try lines.dropFirst().map { line -> Acknowledgement in
         let fields = line.split(separator: " ")
         guard fields.count == 4, fields[0] == "ACK", let sequence = UInt64(fields[1]),
               let body = SHA256Digest(hex: fields[2]), let blob = SHA256Digest(hex: fields[3]) else {
-            throw LogError(.corrupt, "unreadable child line: \(line)")
+            throw StoreError(.corrupt, "unreadable child line: \(line)")
         }
         return Acknowledgement(sequence: SequenceNumber(sequence), bodyHash: body, blobHash: blob)
     }
@@ -85,12 +88,21 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration)
         var generator = SystemRandomNumberGenerator()
         var roundsWithAcks = 0
         var staleReadersCleared = 0
+        var liveReads = 0
         for round in 0..<24 {
             let delay = Duration.milliseconds(Int.random(in: 20...400, using: &generator))
             // This process keeps the environment open meanwhile (as an operator's tool might), so the reader
             // table outlives the child and its stale slots must be found and cleared.
-            let observer = try Environment(path: folder.path)
-            let (start, acks) = try await runAndKill(child: child, folder: folder.path, round: round, delay: delay)
+            // From the second round on, the observer is an auditor's read-only open of the live store.
+            let reader = round > 0 ? try LMDBStoreReader(path: folder.path) : nil
+            let observer = try reader?.store.environment ?? Environment(path: folder.path)
+            let (start, acks) = try await runAndKill(child: child, folder: folder.path, round: round, delay: delay) {
+                // An auditor's read-only open of the store the child is writing: it reads and verifies.
+                guard let reader else { return }
+                let checked = try reader.verify()
+                #expect(checked.events >= acknowledged.last?.sequence.rawValue ?? 0, "round \(round)")
+                liveReads += 1
+            }
             staleReadersCleared += try observer.clearStaleReaders()
             observer.close()
             // The child resumed exactly after the last durable record, and never reused a number.
@@ -99,23 +111,32 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration)
             acknowledged += acks
             if !acks.isEmpty { roundsWithAcks += 1 }
 
-            let log = try EventLog(path: folder.path)
-            defer { log.close() }
-            try log.read { snapshot throws in
-                for ack in acknowledged {
-                    let record = try #require(try snapshot.record(at: ack.sequence), "acknowledged \(ack.sequence) is missing after round \(round)")
-                    #expect(SHA256.hash(try snapshot.body(of: record)) == ack.bodyHash, "record \(ack.sequence)")
-                    #expect(try snapshot.blob(ack.blobHash) != nil, "file of record \(ack.sequence)")
+            let store = try LMDBEventStore(path: folder.path, configuration: crashChildConfiguration())
+            let known = acknowledged
+            try await store.read { snapshot async throws in
+                for ack in known {
+                    let event = try #require(try await snapshot.event(at: ack.sequence), "acknowledged \(ack.sequence) is missing after round \(round)")
+                    #expect(SHA256.hash(event.body) == ack.bodyHash, "event \(ack.sequence)")
+                    #expect(try await snapshot.blob(ack.blobHash) != nil, "file of event \(ack.sequence)")
                 }
             }
             // Dense sequences, every leaf the hash of its record, and the root recomputed from the records.
-            let verification = try log.verify()
-            #expect(verification.records >= acknowledged.last?.sequence.rawValue ?? 0)
-            #expect(try log.read { try $0.merkleRoot() } == verification.root)
+            let verification = try store.verify()
+            #expect(verification.events >= acknowledged.last?.sequence.rawValue ?? 0)
+            #expect(try await store.read { try await $0.merkleRoot(treeSize: verification.events) } == verification.root)
+            await store.close()
         }
         #expect(roundsWithAcks >= 20, "too few rounds got as far as an acknowledgement")
         // Reader slots left by killed readers were found and cleared when the log was opened again.
         #expect(staleReadersCleared > 0)
         #expect(Set(acknowledged.map(\.sequence)).count == acknowledged.count)
+        #expect(liveReads == 23)
     }
+}
+
+/// The child's settings: its key space must be declared by whoever opens the store after it.
+private func crashChildConfiguration() throws -> LMDBEventStore.Configuration {
+    var configuration = LMDBEventStore.Configuration()
+    configuration.keySpaces = [try KeySpace("uploads")]
+    return configuration
 }

@@ -1,27 +1,18 @@
 import Foundation
 import RenkeiCrypto
-import RenkeiLMDB
 import RenkeiLog
 import RenkeiModel
+import RenkeiStore
 import Testing
 
-/// Bytes that do not compress, so that a store fills predictably.
-private func incompressible(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return UInt8(truncatingIfNeeded: state >> 33)
-    }
-}
-
-/// Appends an upload (a file and a record naming it) in one write.
-private func upload(_ log: EventLog, _ n: Int, size: Int) async throws -> SequenceNumber {
-    let blob = try log.prepareBlob(incompressible(size, seed: UInt64(n)))
-    let record = try log.prepare(kind: uploadKind, body: Array("upload \(n) \(blob.hash.hex)".utf8))
-    return try await log.write { txn in
-        try txn.storeBlob(blob)
-        return try txn.append(record)
-    }
+/// Commits an upload (a file and an event naming it) in one write.
+private func upload(_ store: LMDBEventStore, _ n: Int, size: Int) async throws -> SequenceNumber {
+    let blob = try store.prepareBlob(incompressible(size, seed: UInt64(n)), kind: "UPPLAN", dictionaryID: nil)
+    let receipt = try await store.commit(StoreWrite(
+        events: [NewEvent(kind: uploadKind, body: Array("upload \(n) \(blob.hash.hex)".utf8), actor: office, requestID: .random())],
+        blobs: [blob]
+    ))
+    return receipt.latestSequence
 }
 
 private func run(_ arguments: [String]) throws -> Int32 {
@@ -35,63 +26,59 @@ private func run(_ arguments: [String]) throws -> Int32 {
 }
 
 @Suite struct FullStorageTests {
-    @Test func aFullMapGivesATypedErrorLeavesNothingHalfWrittenAndStaysUsable() async throws {
+    @Test func aFullMapIsStorageFullLeavesNothingHalfWrittenAndTheStoreGoesOnWhenRoomReturns() async throws {
         let folder = TemporaryFolder()
-        var configuration = EventLog.Configuration()
-        configuration.environment.initialMapSize = 1 << 20
-        configuration.environment.maximumMapSize = 4 << 20
-        let log = try EventLog(path: folder.path, configuration: configuration)
+        var configuration = LMDBEventStore.Configuration()
+        configuration.mapSize = 4 << 20
+        let store = try LMDBEventStore(path: folder.path, configuration: configuration)
         var acknowledged = 0
-        let error = try await #require(throws: LMDBError.self) {
+        let error = try await #require(throws: StoreError.self) {
             while true {
-                _ = try await upload(log, acknowledged, size: 150_000)
+                _ = try await upload(store, acknowledged, size: 150_000)
                 acknowledged += 1
             }
         }
-        #expect(error.code == .mapFull)
+        #expect(error.code == .storageFull)
         #expect(acknowledged >= 10)
-        // The failed upload left neither its record nor its file.
-        #expect(log.latestSequence == SequenceNumber(UInt64(acknowledged)))
-        try log.read { snapshot throws in
-            #expect(try snapshot.blobInfo(SHA256.hash(incompressible(150_000, seed: UInt64(acknowledged)))) == nil)
-        }
-        #expect(try log.verify().records == UInt64(acknowledged))
-        // Retention frees space; the same log then takes new events and uploads. (LMDB reuses the pages a
-        // commit frees from the second commit after it on, so a small event comes first.)
+        #expect(store.latestSequence == SequenceNumber(UInt64(acknowledged)))
+        let missing = SHA256.hash(incompressible(150_000, seed: UInt64(acknowledged)))
+        #expect(try await store.read { try await $0.blobInfo(missing) } == nil)
+        #expect(try store.verify().events == UInt64(acknowledged))
+        // Retention frees space (the last reference to five files is dropped); LMDB reuses the freed pages
+        // from the second commit after it on, so a small event comes first.
         let hashes = (0..<5).map { SHA256.hash(incompressible(150_000, seed: UInt64($0))) }
-        _ = try await log.write { txn in for hash in hashes { try txn.purgeBlob(hash) } }
-        let event = try await log.append(try log.prepare(kind: uploadKind, body: Array("purged 5 files".utf8)))
-        #expect(event == SequenceNumber(UInt64(acknowledged + 1)))
-        let next = try await upload(log, 10_000, size: 150_000)
-        #expect(next == SequenceNumber(UInt64(acknowledged + 2)))
-        #expect(try log.verify().records == UInt64(acknowledged + 2))
+        _ = try await store.commit(StoreWrite(releasedBlobs: hashes))
+        _ = try await store.append(event("purged 5 files"))
+        #expect(try await upload(store, 10_000, size: 150_000) == SequenceNumber(UInt64(acknowledged + 2)))
+        #expect(try store.verify().events == UInt64(acknowledged + 2))
+        let purged = try #require(try await store.read { try await $0.blobInfo(hashes[0]) })
+        #expect(purged.isPurged && purged.size == 150_000 && purged.kind == "UPPLAN")
     }
 
     @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
-    func aFullDiskGivesATypedErrorAndTheLogRecoversWhenSpaceReturns() async throws {
+    func aFullDiskIsStorageFullAndTheStoreRecoversWhenSpaceReturns() async throws {
         let folder = TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
         #expect(try run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", folder.path]) == 0, "mount tmpfs")
         defer { _ = try? run(["umount", "-l", folder.path]) }
-        let logPath = folder.path + "/log"
-        let log = try EventLog(path: logPath)
+        let path = folder.path + "/store"
+        let store = try LMDBEventStore(path: path)
         var acknowledged = 0
-        let error = try await #require(throws: LMDBError.self) {
+        let error = try await #require(throws: StoreError.self) {
             while true {
-                _ = try await upload(log, acknowledged, size: 100_000)
+                _ = try await upload(store, acknowledged, size: 100_000)
                 acknowledged += 1
             }
         }
-        #expect(error.code == .diskFull)
+        #expect(error.code == .storageFull)
         #expect(acknowledged >= 5)
-        #expect(log.latestSequence == SequenceNumber(UInt64(acknowledged)))
-        #expect(try log.verify().records == UInt64(acknowledged))
-        // More room: the same open log goes on from where it was.
+        #expect(store.latestSequence == SequenceNumber(UInt64(acknowledged)))
+        #expect(try store.verify().events == UInt64(acknowledged))
         #expect(try run(["mount", "-o", "remount,size=16m", folder.path]) == 0, "grow tmpfs")
-        #expect(try await upload(log, 99_999, size: 100_000) == SequenceNumber(UInt64(acknowledged + 1)))
-        log.close()
-        let reopened = try EventLog(path: logPath)
-        defer { reopened.close() }
-        #expect(try reopened.verify().records == UInt64(acknowledged + 1))
+        #expect(try await upload(store, 99_999, size: 100_000) == SequenceNumber(UInt64(acknowledged + 1)))
+        await store.close()
+        let reopened = try LMDBEventStore(path: path)
+        #expect(try reopened.verify().events == UInt64(acknowledged + 1))
+        await reopened.close()
     }
 }

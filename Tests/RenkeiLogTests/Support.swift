@@ -2,6 +2,7 @@ import Foundation
 import RenkeiCrypto
 import RenkeiLog
 import RenkeiModel
+import RenkeiStore
 
 /// A fresh folder under the system's temporary directory, removed when the test ends.
 final class TemporaryFolder: Sendable {
@@ -13,23 +14,35 @@ final class TemporaryFolder: Sendable {
 }
 
 let uploadKind = EventKind(rawValue: 7)
+let office = Actor.office(OfficeNumber(rawValue: "1310000001")!)
 
-/// A care-plan-like CSV body that differs with `tag`.
-func csvBody(_ tag: String, lines: Int = 3) -> [UInt8] {
-    Array((0..<lines).map { "202407,1310000001,139999,\(tag),202506,\($0),\"訪問介護 \(tag)\"\r\n" }.joined().utf8)
+/// An event whose body differs with `tag`.
+func event(_ tag: String) -> NewEvent {
+    NewEvent(kind: uploadKind, body: Array("202407,1310000001,139999,\(tag)\r\n".utf8), actor: office, requestID: .random())
 }
 
-/// RFC 9162's MTH over leaf hashes, recursively: the reference for roots the log reports.
-func referenceRoot(_ leaves: ArraySlice<SHA256Digest>) -> SHA256Digest {
-    switch leaves.count {
-    case 0: return SHA256.hash([UInt8]())
-    case 1: return leaves.first!
-    default:
-        var k = 1
-        while k << 1 < leaves.count { k <<= 1 }
-        let mid = leaves.startIndex + k
-        return SHA256.hash([1] + referenceRoot(leaves[..<mid]).bytes + referenceRoot(leaves[mid...]).bytes)
+/// Bytes that do not compress, so that a store fills predictably.
+func incompressible(_ count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return UInt8(truncatingIfNeeded: state >> 33)
     }
 }
 
-func leafHash(_ record: LogRecord) -> SHA256Digest { SHA256.hash([0] + record.bytes) }
+/// Runs `body`, failing with a timeout error if it has not finished after `limit` (a hang is a failure).
+func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        guard let first = try await group.next(), let value = first else {
+            group.cancelAll()
+            throw StoreError(.ioFailure, "did not finish within \(limit)")
+        }
+        group.cancelAll()
+        return value
+    }
+}

@@ -11,12 +11,14 @@ import Foundation
 import RenkeiCrypto
 import RenkeiLog
 import RenkeiModel
+import RenkeiStore
 import RenkeiZstd
 import Synchronization
 
 let benchmarks: @Sendable () -> Void = {
-    // 16 clients as the peers were measured; 64 as many offices uploading at once.
-    for clients in [16, 64] {
+    // Through the storage protocol. 16 clients as the peers were measured; 64 as many offices uploading at
+    // once; 1 for a single caller's latency.
+    for clients in [1, 16, 64] {
         Benchmark(
             "Durable append of 10 KiB files, \(clients) clients",
             configuration: .init(
@@ -25,25 +27,28 @@ let benchmarks: @Sendable () -> Void = {
                 maxDuration: .seconds(20), maxIterations: 20
             )
         ) { benchmark in
-            let fixture = try await AppendFixture.shared()
-            let total = benchmark.scaledIterations.count
-            let before = fixture.log.writerStatistics
+            let fixture = try await AppendFixture.lmdb()
+            let before = fixture.statistics
             benchmark.startMeasurement()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for client in 0..<clients {
-                    group.addTask {
-                        for _ in stride(from: client, to: total, by: clients) {
-                            try await fixture.appendUpload()
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await fixture.run(total: benchmark.scaledIterations.count, clients: clients)
             benchmark.stopMeasurement()
-            let after = fixture.log.writerStatistics
+            let after = fixture.statistics
             let commits = after.commits - before.commits
-            print("\(clients) clients: \(total) appends in \(commits) durable commits (average batch \(total / max(1, commits)))")
+            print("\(clients) clients: \(benchmark.scaledIterations.count) appends in \(commits) durable commits")
         }
+    }
+
+    Benchmark(
+        "In-memory store append of 10 KiB files, 16 clients (the protocol's own ceiling)",
+        configuration: .init(
+            metrics: [.throughput, .wallClock], timeUnits: .microseconds, warmupIterations: 1,
+            scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 20
+        )
+    ) { benchmark in
+        let fixture = try await AppendFixture.memory()
+        benchmark.startMeasurement()
+        try await fixture.run(total: benchmark.scaledIterations.count, clients: 16)
+        benchmark.stopMeasurement()
     }
 
     Benchmark(
@@ -53,16 +58,18 @@ let benchmarks: @Sendable () -> Void = {
             scalingFactor: .mega, maxDuration: .seconds(20), maxIterations: 20
         )
     ) { benchmark in
-        let log = try await ScanFixture.shared()
-        var count = 0
-        var kinds = 0
+        let store = try await ScanFixture.shared()
         benchmark.startMeasurement()
-        try log.read { snapshot in
-            try snapshot.forEachHeader { _, header in
-                count += 1
-                kinds &+= Int(header.kind.rawValue)
-                return true
+        let (count, kinds) = try await store.read { snapshot in
+            var count = 0, kinds = 0, next = SequenceNumber.first
+            while true {
+                let page = try await snapshot.envelopes(from: next, limit: 10_000)
+                guard let last = page.last else { break }
+                for envelope in page { kinds &+= Int(envelope.kind.rawValue) }
+                count += page.count
+                next = last.sequence.next
             }
+            return (count, kinds)
         }
         benchmark.stopMeasurement()
         precondition(count == benchmark.scaledIterations.count, "scanned \(count) records")
@@ -127,64 +134,79 @@ final class CompressionCorpus: Sendable {
     }
 }
 
-/// A log in a temporary folder with a dictionary per file kind installed, and a pool of ~10 KiB files.
+/// A store with a dictionary per file kind installed, and a pool of ~10 KiB files.
 final class AppendFixture: Sendable {
-    let log: EventLog
-    let pool: [(file: [UInt8], dictionaryID: UInt32)]
+    let store: any EventStore
+    let pool: [(file: [UInt8], kind: String, dictionaryID: UInt32?)]
     private let counter = Atomic<Int>(0)
 
-    private static let made = Task { try await AppendFixture() }
-    static func shared() async throws -> AppendFixture { try await made.value }
+    private static let lmdbFixture = Task { try await AppendFixture(lmdb: true) }
+    private static let memoryFixture = Task { try await AppendFixture(lmdb: false) }
+    static func lmdb() async throws -> AppendFixture { try await lmdbFixture.value }
+    static func memory() async throws -> AppendFixture { try await memoryFixture.value }
 
-    private init() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-append-\(UUID().uuidString)").path
-        log = try EventLog(path: folder)
-        let corpus = try CompressionCorpus.shared()
-        for dictionary in corpus.dictionaries.values {
-            _ = try await log.write { try $0.installDictionary(dictionary) }
+    var statistics: WriterStatistics { (store as? LMDBEventStore)?.writerStatistics ?? WriterStatistics() }
+
+    private init(lmdb: Bool) async throws {
+        if lmdb {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-append-\(UUID().uuidString)").path
+            store = try LMDBEventStore(path: folder)
+        } else {
+            store = InMemoryEventStore()
         }
-        var pool: [(file: [UInt8], dictionaryID: UInt32)] = []
+        let corpus = try CompressionCorpus.shared()
+        _ = try await store.commit(StoreWrite(dictionaries: corpus.dictionaries.values.map(\.bytes)))
+        var pool: [(file: [UInt8], kind: String, dictionaryID: UInt32?)] = []
         for (index, kind) in CarePlanGenerator.generatedKinds.enumerated() {
             for n in 0..<32 {
                 guard let file = CarePlanGenerator(seed: UInt64(500_000 + index * 100 + n)).file(kind: kind, approximateByteCount: 10 << 10) else { continue }
-                pool.append((Array(file.bytes.prefix(10 << 10)), corpus.dictionaries[kind]!.id))
+                pool.append((Array(file.bytes.prefix(10 << 10)), "\(kind)", corpus.dictionaries[kind]!.id))
             }
         }
         self.pool = pool
     }
 
-    /// One upload: a distinct 10 KiB file (a pool file with a counter stamped in) stored as a blob, and a
-    /// record naming it, acknowledged once durable.
+    /// `total` uploads by `clients` concurrent callers, each awaiting its acknowledgement.
+    func run(total: Int, clients: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    for _ in stride(from: client, to: total, by: clients) { try await self.appendUpload() }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One upload: a distinct 10 KiB file (a pool file with a counter stamped in) stored as a blob, and an
+    /// event naming it, acknowledged once durable.
     func appendUpload() async throws {
         let n = counter.add(1, ordering: .relaxed).newValue
-        var (file, dictionaryID) = pool[n % pool.count]
+        var (file, kind, dictionaryID) = pool[n % pool.count]
         let stamp = Array(String(n).utf8)
         file.replaceSubrange(7..<(7 + stamp.count), with: stamp)
-        let blob = try log.prepareBlob(file, dictionaryID: dictionaryID)
+        let blob = try store.prepareBlob(file, kind: String(kind.prefix(32)), dictionaryID: dictionaryID)
         let body = Array("upload \(n) \(blob.hash.hex) \(file.count) office 1310000001 → 1310000002".utf8)
-        let record = try log.prepare(kind: EventKind(rawValue: 7), body: body)
-        _ = try await log.write { txn in
-            try txn.storeBlob(blob)
-            return try txn.append(record)
-        }
+        _ = try await store.commit(StoreWrite(
+            events: [NewEvent(kind: EventKind(rawValue: 7), body: body, actor: .office(OfficeNumber(rawValue: "1310000001")!), requestID: .random())],
+            blobs: [blob]
+        ))
     }
 }
 
-/// A log of one million small records, for header scans.
+/// A store of one million small events, for header scans.
 enum ScanFixture {
-    private static let made = Task { () async throws -> EventLog in
+    private static let made = Task { () async throws -> LMDBEventStore in
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-scan-\(UUID().uuidString)").path
-        var configuration = EventLog.Configuration()
-        configuration.environment.durability = .noSync // filling the fixture quickly; the scan is what is measured
-        let log = try EventLog(path: folder, configuration: configuration)
+        let store = try LMDBEventStore(path: folder)
         for chunk in 0..<100 {
-            let records = try (0..<10_000).map { n in
-                try log.prepare(kind: EventKind(rawValue: UInt16(1 + n % 9)), body: Array("event \(chunk * 10_000 + n) office 1310000001".utf8))
+            let events = (0..<10_000).map { n in
+                NewEvent(kind: EventKind(rawValue: UInt16(1 + n % 9)), body: Array("event \(chunk * 10_000 + n) office 1310000001".utf8), actor: .system, requestID: .none)
             }
-            _ = try await log.write { txn in for record in records { try txn.append(record) } }
+            _ = try await store.commit(StoreWrite(events: events))
         }
-        return log
+        return store
     }
 
-    static func shared() async throws -> EventLog { try await made.value }
+    static func shared() async throws -> LMDBEventStore { try await made.value }
 }

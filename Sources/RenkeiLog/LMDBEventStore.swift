@@ -1,0 +1,256 @@
+import Foundation
+import RenkeiCrypto
+import RenkeiLMDB
+public import RenkeiModel
+public import RenkeiStore
+import RenkeiZstd
+import Synchronization
+
+/// The embedded store: the storage protocol on one LMDB environment in a data folder — the event log,
+/// content-addressed files, the RFC 9162 Merkle tree, zstd dictionaries and the declared key spaces, so
+/// that one transaction covers an upload's events and the projections folded from them.
+///
+/// Writes go through one writer thread with group commit: many callers' writes share one transaction
+/// and one durable sync; each is applied in its own nested transaction, so a refused write changes
+/// nothing while the rest of its batch commits. Reads run anywhere, each at one snapshot.
+/// Only one store may have a data folder open for writing at a time, across processes (`writer.lock`);
+/// `LMDBStoreReader` reads a folder another process is writing.
+public final class LMDBEventStore: EventStore {
+    /// Settings, with defaults for a platform store. There is no way to open the store without syncing
+    /// each commit: an acknowledged write is on disk.
+    public struct Configuration: Sendable {
+        /// The key spaces to open beside the log, for the domain's projections.
+        public var keySpaces: [KeySpace] = []
+        /// Bounds on bodies, files, values and writes (the same on every engine).
+        public var limits = StoreLimits()
+        /// The LMDB map's size: the most the data file can ever hold. Address space only (the file is
+        /// sparse and grows as pages are written); the map is never resized while open.
+        public var mapSize = 1 << 40
+        /// The most read transactions open at once, across processes.
+        public var maximumReaders = 1024
+        /// The zstd level for bodies and files.
+        public var compressionLevel: Int32 = Zstd.defaultLevel
+        /// The most writes the writer commits in one transaction.
+        public var maximumBatchSize = 1024
+        /// The most bytes of writes in one transaction (one larger write still commits alone).
+        public var maximumBatchBytes = 64 << 20
+        /// The most bytes of writes queued for the writer or being committed; more callers wait.
+        public var maximumQueuedBytes = 512 << 20
+        /// How long the writer may wait for callers active at the last commit to join the next one.
+        public var groupCommitWindow: Duration = .microseconds(200)
+        /// How many events may be appended before the identity file records the log's length again.
+        public var identityInterval: UInt64 = 65_536
+        /// Commit times come from here (the writer never lets them go backwards).
+        public var clock: @Sendable () -> Timestamp = { .now() }
+
+        /// The defaults.
+        public init() {}
+    }
+
+    public let identity: StoreIdentity
+    public let keySpaces: [KeySpace]
+    /// The settings it was opened with.
+    public let configuration: Configuration
+    let store: LogStore
+    let notifier: CommitNotifier
+    let writer: LogWriter
+    private let admission: WriteAdmission
+    private let declared: Set<KeySpace>
+    private let isClosed = Atomic<Bool>(false)
+
+    /// Opens the store in the folder `path`, creating it if the folder holds none.
+    ///
+    /// Reopening after a crash needs no recovery step: LMDB's last committed transaction is the state.
+    /// - Throws: `StoreError` — `.inUse` (another process writes the folder), `.missingData` (the folder's
+    ///   identity file records a store whose data file is missing, empty or shorter), `.unsupportedFormat`
+    ///   (a store of another format), `.storageFull`, `.ioFailure`.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        let lock = try WriterLockFile(folder: path)
+        let marker = try StoreMarker.read(folder: path)
+        if let marker { try Self.requireData(in: path, for: marker) }
+        var settings = Environment.Configuration()
+        settings.maximumDatabases = 8 + configuration.keySpaces.count + KeySpace.builtIn.count
+        settings.mapSize = configuration.mapSize
+        settings.maximumReaders = configuration.maximumReaders
+        let environment: Environment
+        let store: LogStore
+        let state: WriterState
+        do {
+            environment = try Environment(path: path, configuration: settings)
+            identity = try Self.establishIdentity(environment, marker: marker)
+            store = try LogStore(environment: environment, keySpaces: configuration.keySpaces)
+            state = try environment.read { txn in try WriterState.load(txn, store) }
+        } catch {
+            throw storeError(error)
+        }
+        if let marker, state.latest.rawValue < marker.eventsAtLeast {
+            throw StoreError(.missingData, "the log in \(path) ends at event \(state.latest), but store \(marker.identity.id) recorded at least \(marker.eventsAtLeast) events: restore the data file from a backup")
+        }
+        let identity = identity
+        try StoreMarker(identity: identity, eventsAtLeast: state.latest.rawValue).write(folder: path)
+
+        self.configuration = configuration
+        self.keySpaces = configuration.keySpaces
+        self.store = store
+        declared = Set(configuration.keySpaces)
+        notifier = CommitNotifier(latest: state.latest)
+        admission = WriteAdmission(capacity: max(configuration.maximumQueuedBytes, configuration.limits.maximumWriteSize))
+        let interval = max(1, configuration.identityInterval)
+        let recorded = Atomic<UInt64>(state.latest.rawValue)
+        writer = LogWriter(
+            store: store,
+            applier: WriteApplier(store: store, limits: configuration.limits, clock: configuration.clock),
+            state: state,
+            notifier: notifier,
+            admission: admission,
+            settings: .init(
+                maximumBatchSize: max(1, configuration.maximumBatchSize),
+                maximumBatchBytes: configuration.maximumBatchBytes,
+                groupCommitWindow: configuration.groupCommitWindow.seconds
+            ),
+            afterCommit: { latest in
+                // The identity file follows the log at a distance (a failure here is retried next time).
+                if latest.rawValue >= recorded.load(ordering: .relaxed) + interval,
+                   (try? StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: path)) != nil {
+                    recorded.store(latest.rawValue, ordering: .relaxed)
+                }
+            },
+            onStopped: {
+                let latest = (try? environment.read { txn in try lastSequence(txn, store) }) ?? .zero
+                if latest.rawValue > recorded.load(ordering: .relaxed) {
+                    try? StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: path)
+                }
+                environment.close()
+                lock.release()
+            }
+        )
+    }
+
+    deinit { closeSynchronously() }
+
+    /// Finishes the writes already accepted, then closes the environment and releases the folder. Later
+    /// calls throw `.closed`; tails end.
+    public func close() async { closeSynchronously() }
+
+    /// Stops the writer and waits for it, unless called on the writer thread itself (the last reference
+    /// dropped by a write's own closure): then the writer closes everything once its batch is done.
+    func closeSynchronously() {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writer.stop(wait: !writer.isWriterThread)
+        notifier.close()
+    }
+
+    public var latestSequence: SequenceNumber { notifier.latest }
+
+    /// Commits and requests so far: `requests / commits` is the average group-commit batch.
+    public var writerStatistics: WriterStatistics { writer.statistics }
+
+    /// Writes a consistent copy of the whole store into the empty folder `destination` while writing goes
+    /// on: a hot backup, which opens as a store with the same identity. With `compact`, free pages are
+    /// left out.
+    public func backup(to destination: String, compact: Bool = true) throws {
+        do {
+            try store.environment.copy(to: destination, compact: compact)
+            let latest = try store.environment.read { txn in try lastSequence(txn, store) }
+            // The copy's log may be longer than this, never shorter.
+            try StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: destination)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    // MARK: The protocol
+
+    public func prepareBlob(_ bytes: [UInt8], kind: String, dictionaryID: UInt32?) throws -> PreparedBlob {
+        try PreparedBlob.validate(kind: kind)
+        guard bytes.count <= configuration.limits.maximumBlobSize else {
+            throw StoreError(.tooLarge, "a file of \(bytes.count) bytes; at most \(configuration.limits.maximumBlobSize)")
+        }
+        var dictionary: ZstdDictionary?
+        if let dictionaryID {
+            guard let found = store.registry.dictionary(id: dictionaryID) else { throw StoreError(.unknownDictionary, "dictionary \(dictionaryID)") }
+            dictionary = found
+        }
+        let frame = Zstd.compress(bytes, level: configuration.compressionLevel, dictionary: dictionary)
+        return PreparedBlob(hash: SHA256.hash(bytes), size: bytes.count, kind: kind, dictionaryID: dictionaryID, stored: frame)
+    }
+
+    public func commit(_ write: StoreWrite) async throws -> CommitReceipt {
+        guard !isClosed.load(ordering: .acquiring) else { throw StoreError(.closed, "no more writes are accepted") }
+        let size = try write.validate(limits: configuration.limits, keySpaces: declared)
+        let dictionaries = try write.dictionaries.map { bytes in
+            do { return try ZstdDictionary(bytes: bytes) } catch { throw StoreError(.invalidArgument, "not a zstd dictionary: \(error)") }
+        }
+        let frames = write.events.map { Zstd.compress($0.body, level: configuration.compressionLevel) }
+        let prepared = PreparedWrite(write: write, frames: frames, dictionaries: dictionaries, size: size)
+        try await admission.acquire(size)
+        return try await withCheckedThrowingContinuation { continuation in
+            if !writer.submit(WriteRequest(write: prepared, continuation: continuation)) {
+                admission.release(size)
+                continuation.resume(throwing: StoreError(.closed, "no more writes are accepted"))
+            }
+        }
+    }
+
+    public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
+        do {
+            return try await store.environment.readAsync { txn in try await body(LMDBSnapshot(transaction: txn, store: store)) }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    public func tail(after position: SequenceNumber) -> CommittedSequences {
+        CommittedSequences(after: position, notifier: notifier)
+    }
+
+    // MARK: Opening
+
+    static func requireData(in path: String, for marker: StoreMarker) throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        guard size > 0 else {
+            throw StoreError(.missingData, "\(path)/data.mdb is \(attributes == nil ? "missing" : "empty"), but this folder holds store \(marker.identity.id), created \(marker.identity.created), with at least \(marker.eventsAtLeast) events: restore the data file from a backup")
+        }
+    }
+
+    /// Reads the store's format and identity from `meta`, writing them on a new store.
+    static func establishIdentity(_ environment: Environment, marker: StoreMarker?) throws -> StoreIdentity {
+        let meta = try environment.database(named: "meta")
+        let existing = try environment.read { txn in try readIdentity(txn, meta: meta) }
+        if let existing {
+            if let marker, marker.identity.id != existing.id {
+                throw StoreError(.missingData, "\(environment.path)/data.mdb belongs to store \(existing.id), but the folder's identity file names store \(marker.identity.id)")
+            }
+            return existing
+        }
+        if let marker { throw StoreError(.missingData, "\(environment.path)/data.mdb holds no store, but the folder's identity file names store \(marker.identity.id)") }
+        let identity = StoreIdentity.new(engine: "lmdb", format: Int(LogStore.storageFormat))
+        try environment.write { txn in
+            try txn.put(meta, key: Array("format".utf8), value: [LogStore.storageFormat])
+            try txn.put(meta, key: Array("identity".utf8), value: Array(identity.id.utf8))
+            try txn.put(meta, key: Array("created".utf8), value: withUnsafeBytes(of: identity.created.rawValue.bigEndian) { Array($0) })
+        }
+        return identity
+    }
+
+    static func readIdentity(_ txn: Transaction, meta: Database) throws -> StoreIdentity? {
+        guard let format = try txn.get(meta, key: Array("format".utf8)) else { return nil }
+        guard format == [LogStore.storageFormat] else {
+            throw StoreError(.unsupportedFormat, "the data folder has storage format \(format.first.map(String.init) ?? "?"); this program reads format \(LogStore.storageFormat) (format 1 had no actors or request ids: replay it into a new store)")
+        }
+        guard let id = try txn.get(meta, key: Array("identity".utf8)).flatMap({ String(validating: $0, as: UTF8.self) }),
+              let created = try txn.get(meta, key: Array("created".utf8)), created.count == 8 else {
+            throw StoreError(.corrupt, "the store's identity is missing from its data file")
+        }
+        let micros = created.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return StoreIdentity(id: id, created: Timestamp(rawValue: Int64(bitPattern: micros)), engine: "lmdb", format: Int(LogStore.storageFormat))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return max(0, Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+    }
+}

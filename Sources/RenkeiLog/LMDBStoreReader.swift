@@ -1,0 +1,59 @@
+import Foundation
+import RenkeiLMDB
+public import RenkeiModel
+public import RenkeiStore
+
+/// A read-only open of a data folder, also one that a running server is writing: for an auditor's or an
+/// operator's tools (verify, export, inspect). It takes no writer lock and writes nothing.
+///
+/// Snapshots see every commit made before they began. If the writer restarts with a larger map while
+/// this is open, reads fail with `.ioFailure` and the folder must be opened again.
+public final class LMDBStoreReader: Sendable {
+    /// The store's identity.
+    public let identity: StoreIdentity
+    let store: LogStore
+
+    /// Opens the store in `path` read-only; `keySpaces` are those to read (they must exist).
+    public init(path: String, keySpaces: [KeySpace] = []) throws {
+        guard let marker = try StoreMarker.read(folder: path) else {
+            throw StoreError(.missingData, "\(path) holds no Renkei store (no \(StoreMarker.fileName))")
+        }
+        try LMDBEventStore.requireData(in: path, for: marker)
+        var settings = Environment.Configuration()
+        settings.readOnly = true
+        settings.maximumDatabases = 8 + keySpaces.count + KeySpace.builtIn.count
+        do {
+            let environment = try Environment(path: path, configuration: settings)
+            let meta = try environment.database(named: "meta")
+            guard let identity = try environment.read({ txn in try LMDBEventStore.readIdentity(txn, meta: meta) }), identity.id == marker.identity.id else {
+                throw StoreError(.missingData, "\(path)/data.mdb does not hold store \(marker.identity.id)")
+            }
+            self.identity = identity
+            store = try LogStore(environment: environment, keySpaces: keySpaces)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// Closes it.
+    public func close() { store.environment.close() }
+
+    /// The last committed sequence now.
+    public func latestSequence() throws -> SequenceNumber {
+        do { return try store.environment.read { txn in try lastSequence(txn, store) } } catch { throw storeError(error) }
+    }
+
+    /// Runs `body` with a snapshot of the store as last committed.
+    public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
+        do {
+            return try await store.environment.readAsync { txn in try await body(LMDBSnapshot(transaction: txn, store: store)) }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// Checks the log as it is now (see `LMDBEventStore.verify`).
+    public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
+        do { return try store.verify(progress: progress) } catch { throw storeError(error) }
+    }
+}

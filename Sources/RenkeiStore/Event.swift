@@ -1,0 +1,121 @@
+public import RenkeiModel
+
+/// Who caused an event: an office (by its 事業所番号), a platform operator, an auditor, or the platform
+/// itself (renewals, expiries, retention).
+public enum Actor: Hashable, Sendable, CustomStringConvertible {
+    /// A care-management or care service office.
+    case office(OfficeNumber)
+    /// A platform operator, by the name in their certificate.
+    case `operator`(String)
+    /// An auditor, by the name in their certificate.
+    case auditor(String)
+    /// The platform itself.
+    case system
+
+    /// The longest operator or auditor name, in UTF-8 bytes.
+    public static let maximumNameLength = 64
+
+    public var description: String {
+        switch self {
+        case .office(let number): "office \(number)"
+        case .operator(let name): "operator \(name)"
+        case .auditor(let name): "auditor \(name)"
+        case .system: "system"
+        }
+    }
+}
+
+/// A request's identity, chosen by whoever made it (16 bytes), so that an event can be traced to the call
+/// that caused it.
+public struct RequestID: Hashable, Sendable, CustomStringConvertible {
+    /// The 16 bytes.
+    public let bytes: [UInt8]
+
+    /// A request id of exactly 16 bytes, or nil.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// A random request id.
+    public static func random() -> RequestID {
+        var generator = SystemRandomNumberGenerator()
+        return RequestID(bytes: (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })!
+    }
+
+    /// All zero: for events without a request (the platform's own).
+    public static let none = RequestID(bytes: [UInt8](repeating: 0, count: 16))!
+
+    public var description: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+}
+
+/// An event to append: what happened, who did it, in answer to which request. The store assigns the
+/// sequence number and the timestamp when it commits.
+public struct NewEvent: Hashable, Sendable {
+    /// What the event is.
+    public var kind: EventKind
+    /// The event's body (a protobuf message, to the store opaque bytes).
+    public var body: [UInt8]
+    /// Who caused it.
+    public var actor: Actor
+    /// The request it answers.
+    public var requestID: RequestID
+
+    /// An event to append.
+    public init(kind: EventKind, body: [UInt8], actor: Actor, requestID: RequestID) {
+        self.kind = kind
+        self.body = body
+        self.actor = actor
+        self.requestID = requestID
+    }
+}
+
+/// The envelope every stored event carries: sequence, commit time, kind, actor and request id.
+public struct EventEnvelope: Hashable, Sendable {
+    /// Its position in the log (dense, from 1).
+    public var sequence: SequenceNumber
+    /// When it was committed. Assigned by the writer in commit order, so timestamps never go backwards
+    /// along the log.
+    public var timestamp: Timestamp
+    /// What the event is.
+    public var kind: EventKind
+    /// Who caused it.
+    public var actor: Actor
+    /// The request it answers.
+    public var requestID: RequestID
+
+    /// An envelope.
+    public init(sequence: SequenceNumber, timestamp: Timestamp, kind: EventKind, actor: Actor, requestID: RequestID) {
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.kind = kind
+        self.actor = actor
+        self.requestID = requestID
+    }
+}
+
+/// An event read back from a store: its envelope and its body.
+public struct Event: Hashable, Sendable {
+    /// Sequence, time, kind, actor, request.
+    public var envelope: EventEnvelope
+    /// The body as appended.
+    public var body: [UInt8]
+
+    /// An event.
+    public init(envelope: EventEnvelope, body: [UInt8]) {
+        self.envelope = envelope
+        self.body = body
+    }
+
+    /// The event's position in the log.
+    public var sequence: SequenceNumber { envelope.sequence }
+
+    /// The bytes the event's Merkle leaf is the hash of (`EventRecord`), the same in every engine.
+    public var recordBytes: [UInt8] { EventRecord.encode(envelope: envelope, body: body) }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

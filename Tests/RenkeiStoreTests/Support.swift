@@ -1,0 +1,62 @@
+import Foundation
+import RenkeiCrypto
+import RenkeiLog
+import RenkeiMerkle
+import RenkeiModel
+import RenkeiStore
+import Synchronization
+
+/// The engines the conformance suite runs on. PostgreSQL joins in its own issue.
+enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
+    case memory, lmdb
+    var description: String { rawValue }
+}
+
+let mailbox = try! KeySpace("mailbox")
+let claims = try! KeySpace("claims")
+let office = Actor.office(OfficeNumber(rawValue: "1310000001")!)
+
+/// A store of `engine` with the suite's key spaces, removed (its folder) when released.
+final class StoreUnderTest: @unchecked Sendable {
+    let store: any EventStore
+    private let folder: String?
+
+    init(_ engine: Engine, clock: (@Sendable () -> Timestamp)? = nil) throws {
+        switch engine {
+        case .memory:
+            store = InMemoryEventStore(keySpaces: [mailbox, claims], clock: clock ?? { .now() })
+            folder = nil
+        case .lmdb:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-store-\(UUID().uuidString)").path
+            var configuration = LMDBEventStore.Configuration()
+            configuration.keySpaces = [mailbox, claims]
+            configuration.mapSize = 1 << 32
+            if let clock { configuration.clock = clock }
+            store = try LMDBEventStore(path: path, configuration: configuration)
+            folder = path
+        }
+    }
+
+    deinit {
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+    }
+}
+
+func event(_ tag: String, kind: UInt16 = 7, actor: Actor = office) -> NewEvent {
+    NewEvent(kind: EventKind(rawValue: kind), body: Array("event \(tag)".utf8), actor: actor, requestID: .random())
+}
+
+/// RFC 9162's MTH over leaf hashes, recursively: the reference for roots a store reports.
+func referenceRoot(_ leaves: ArraySlice<SHA256Digest>) -> SHA256Digest {
+    switch leaves.count {
+    case 0: return SHA256.hash([UInt8]())
+    case 1: return leaves.first!
+    default:
+        var k = 1
+        while k << 1 < leaves.count { k <<= 1 }
+        let mid = leaves.startIndex + k
+        return SHA256.hash([1] + referenceRoot(leaves[..<mid]).bytes + referenceRoot(leaves[mid...]).bytes)
+    }
+}
+
+struct Refused: Error {}
