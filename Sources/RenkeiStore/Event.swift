@@ -28,19 +28,30 @@ public enum Actor: Hashable, Sendable, CustomStringConvertible {
 /// A request's identity, chosen by whoever made it (16 bytes), so that an event can be traced to the call
 /// that caused it.
 public struct RequestID: Hashable, Sendable, CustomStringConvertible {
-    /// The 16 bytes.
-    public let bytes: [UInt8]
+    // Two words rather than an array: decoding an envelope allocates nothing for its request id.
+    private let high: UInt64
+    private let low: UInt64
 
     /// A request id of exactly 16 bytes, or nil.
-    public init?(bytes: [UInt8]) {
+    public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = bytes
+        var high: UInt64 = 0, low: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
+    }
+
+    /// The 16 bytes.
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
     }
 
     /// A random request id.
     public static func random() -> RequestID {
         var generator = SystemRandomNumberGenerator()
-        return RequestID(bytes: (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })!
+        return RequestID(bytes: withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { Array($0) })!
     }
 
     /// All zero: for events without a request (the platform's own).

@@ -59,7 +59,7 @@ public enum EventRecord {
             timestamp: Timestamp(rawValue: Int64(bigEndian: raw.loadUnaligned(fromByteOffset: 4, as: Int64.self))),
             kind: EventKind(rawValue: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
             actor: actor,
-            requestID: RequestID(bytes: Array(raw[12..<28]))!
+            requestID: RequestID(bytes: raw[12..<28])!
         )
         return (envelope, fixedSize + nameLength)
     }
