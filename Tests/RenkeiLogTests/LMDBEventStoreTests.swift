@@ -149,7 +149,6 @@ import Testing
         let statistics = store.writerStatistics
         #expect(store.latestSequence == SequenceNumber(64))
         #expect(statistics.peakQueuedBytes <= 1 << 20)
-        #expect(statistics.peakQueuedBytes >= 400_000)
         #expect(statistics.largestBatchBytes <= 512 << 10)
         // A write larger than the queue is refused outright.
         var huge = configuration.limits
