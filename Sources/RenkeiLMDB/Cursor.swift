@@ -3,7 +3,7 @@ internal import CLMDB
 /// A position in a database, moving in key order. Valid only inside `Transaction.withCursor`.
 ///
 /// Moves say whether they found an entry; the entry at the position is read with `withCurrent` (in place,
-/// as spans that cannot escape the call) or copied with `currentKey` / `currentValue`.
+/// as spans that cannot escape the call) or copied with `currentKey`.
 public final class Cursor {
     private let handle: OpaquePointer
     /// The database the cursor moves in.
@@ -71,11 +71,6 @@ public final class Cursor {
     /// The current entry's key, copied.
     public var currentKey: [UInt8] {
         get throws { try withCurrent { key, _ in key.withUnsafeBytes { Array($0) } } }
-    }
-
-    /// The current entry's value, copied.
-    public var currentValue: [UInt8] {
-        get throws { try withCurrent { _, value in value.withUnsafeBytes { Array($0) } } }
     }
 
     /// Calls `body` for each entry with a key in `lowerBound ..< upperBound` (nil: unbounded), in order,

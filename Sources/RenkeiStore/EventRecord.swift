@@ -64,15 +64,6 @@ public enum EventRecord {
         return (envelope, fixedSize + nameLength)
     }
 
-    /// Kind and timestamp from the first 12 bytes, without reading the rest; nil if not format 2.
-    public static func peekKindAndTimestamp(_ raw: UnsafeRawBufferPointer) -> (EventKind, Timestamp)? {
-        guard raw.count >= fixedSize, raw[0] == format else { return nil }
-        return (
-            EventKind(rawValue: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
-            Timestamp(rawValue: Int64(bigEndian: raw.loadUnaligned(fromByteOffset: 4, as: Int64.self)))
-        )
-    }
-
     private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
     }
