@@ -56,6 +56,13 @@ let package = Package(
             dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
         ),
 
+        // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
+        .executableTarget(
+            name: "renkei-storebench",
+            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/renkei-storebench"
+        ),
+
         // A child process for the crash-safety test: appends in a loop, prints each acknowledged sequence.
         .executableTarget(
             name: "renkei-log-crash-child",

@@ -7,6 +7,9 @@ public struct Database: Hashable, Sendable, CustomStringConvertible {
     let dbi: UInt32
     /// The database's name in the environment.
     public let name: String
+    /// A small number naming the database while the environment is open (LMDB's handle), for tables
+    /// indexed by database.
+    public var id: UInt32 { dbi }
 
     public var description: String { "database \(name)" }
 }

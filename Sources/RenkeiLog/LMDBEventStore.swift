@@ -38,6 +38,13 @@ public final class LMDBEventStore: EventStore {
         public var maximumQueuedBytes = 512 << 20
         /// How long the writer may wait for callers active at the last commit to join the next one.
         public var groupCommitWindow: Duration = .microseconds(200)
+        /// The write-ahead log's size in bytes, allocated (zero-filled) when the store is created: how
+        /// much acknowledged work may wait for a checkpoint. A group larger than a quarter of it goes to
+        /// LMDB directly. A multiple of 4096, at least 16384.
+        public var writeAheadLogSize = 256 << 20
+        /// How often the checkpointer moves acknowledged work into LMDB while any waits (it also does when
+        /// a quarter of the write-ahead log is in use).
+        public var checkpointInterval: Duration = .seconds(1)
         /// How many events may be appended before the identity file records the log's length again.
         public var identityInterval: UInt64 = 65_536
         /// Commit times come from here (the writer never lets them go backwards).
@@ -54,13 +61,17 @@ public final class LMDBEventStore: EventStore {
     let store: LogStore
     let notifier: CommitNotifier
     let writer: LogWriter
+    let checkpointer: Checkpointer
+    /// What opening the store recovered from the write-ahead log.
+    public let recovery: RecoveryReport
     private let admission: WriteAdmission
     private let declared: Set<KeySpace>
     private let isClosed = Atomic<Bool>(false)
 
     /// Opens the store in the folder `path`, creating it if the folder holds none.
     ///
-    /// Reopening after a crash needs no recovery step: LMDB's last committed transaction is the state.
+    /// Reopening after a crash applies to LMDB the acknowledged groups that only the write-ahead log
+    /// holds (bounded by the log's size; `recovery` says how much and how long it took).
     /// - Throws: `StoreError` — `.inUse` (another process writes the folder), `.missingData` (the folder's
     ///   identity file records a store whose data file is missing, empty or shorter), `.unsupportedFormat`
     ///   (a store of another format), `.storageFull`, `.ioFailure`.
@@ -75,16 +86,21 @@ public final class LMDBEventStore: EventStore {
         let environment: Environment
         let store: LogStore
         let state: WriterState
+        let wal: WriteAheadLog
+        let checkpoint: WALCheckpoint
         do {
             environment = try Environment(path: path, configuration: settings)
             identity = try Self.establishIdentity(environment, marker: marker)
             store = try LogStore(environment: environment, keySpaces: configuration.keySpaces)
-            state = try environment.read { txn in try WriterState.load(txn, store) }
+            let recovered = try Self.recover(store, folder: path, walSize: UInt64(configuration.writeAheadLogSize))
+            (wal, checkpoint) = (recovered.0, recovered.1)
+            recovery = recovered.2
+            state = try environment.read { txn in try WriterState.load(StoreView(transaction: txn, store: store, published: [])) }
         } catch {
             throw storeError(error)
         }
         if let marker, state.latest.rawValue < marker.eventsAtLeast {
-            throw StoreError(.missingData, "the log in \(path) ends at event \(state.latest), but store \(marker.identity.id) recorded at least \(marker.eventsAtLeast) events: restore the data file from a backup")
+            throw StoreError(.missingData, "the log in \(path) ends at event \(state.latest), but store \(marker.identity.id) recorded at least \(marker.eventsAtLeast) events: restore the data folder from a backup")
         }
         let identity = identity
         try StoreMarker(identity: identity, eventsAtLeast: state.latest.rawValue).write(folder: path)
@@ -95,12 +111,21 @@ public final class LMDBEventStore: EventStore {
         declared = Set(configuration.keySpaces)
         notifier = CommitNotifier(latest: state.latest)
         admission = WriteAdmission(capacity: max(configuration.maximumQueuedBytes, configuration.limits.maximumWriteSize))
+        let checkpointer = Checkpointer(
+            store: store, capacity: wal.capacity, applied: checkpoint, head: checkpoint.position.offset,
+            settings: .init(triggerBytes: wal.capacity / 4, interval: configuration.checkpointInterval.seconds)
+        )
+        self.checkpointer = checkpointer
         let interval = max(1, configuration.identityInterval)
         let recorded = Atomic<UInt64>(state.latest.rawValue)
         writer = LogWriter(
             store: store,
             applier: WriteApplier(store: store, limits: configuration.limits, clock: configuration.clock),
             state: state,
+            wal: wal,
+            checkpointer: checkpointer,
+            walHead: checkpoint.position,
+            nextGroup: checkpoint.group + 1,
             notifier: notifier,
             admission: admission,
             settings: .init(
@@ -116,6 +141,8 @@ public final class LMDBEventStore: EventStore {
                 }
             },
             onStopped: {
+                // Everything acknowledged goes into LMDB, so a closed store's data file is whole by itself.
+                checkpointer.stop()
                 let latest = (try? environment.read { txn in try lastSequence(txn, store) }) ?? .zero
                 if latest.rawValue > recorded.load(ordering: .relaxed) {
                     try? StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: path)
@@ -124,6 +151,44 @@ public final class LMDBEventStore: EventStore {
                 lock.release()
             }
         )
+    }
+
+    /// Opens (or creates) the write-ahead log and applies to LMDB, in one durable commit, every whole
+    /// group record after the position LMDB holds: the acknowledged work a crash left only in the log.
+    /// Reading stops at the first record that is not whole and next in line (see `WriteAheadLog`).
+    static func recover(_ store: LogStore, folder: String, walSize: UInt64) throws -> (WriteAheadLog, WALCheckpoint, RecoveryReport) {
+        let started = ContinuousClock.now
+        let environment = store.environment
+        let hasLog = try environment.read { txn in try txn.get(store.meta, key: WALCheckpoint.key) != nil }
+        var checkpoint = try environment.read { txn in try WALCheckpoint.read(txn, store) }
+        var wal = try WriteAheadLog(folder: folder, capacity: walSize, create: !hasLog)
+        if !hasLog { try environment.write { txn in try checkpoint.write(txn, store) } }
+        var groups: [[(name: String, changes: TableChanges)]] = []
+        var bytes = 0
+        let (end, lastGroup) = try wal.scan(from: checkpoint.position, after: checkpoint.group) { _, payload, _ in
+            groups.append(try GroupPayload.decode(payload))
+            bytes += payload.count
+        }
+        if !groups.isEmpty {
+            var databases = store.tablesByName
+            for name in Set(groups.joined().map(\.name)) where databases[name] == nil {
+                databases[name] = try environment.database(named: name)
+            }
+            checkpoint = WALCheckpoint(position: end, group: lastGroup)
+            try environment.write { txn in
+                for group in groups {
+                    for (name, changes) in group { try store.applyRecovered(changes, to: databases[name]!, txn) }
+                }
+                try checkpoint.write(txn, store)
+            }
+        }
+        if wal.capacity != walSize {
+            // Everything is in LMDB now: the log may take its configured size.
+            try WriteAheadLog.createZeroFilled(folder: folder, capacity: walSize)
+            wal = try WriteAheadLog(folder: folder, capacity: walSize, create: false)
+        }
+        let report = RecoveryReport(groups: groups.count, bytes: bytes, duration: ContinuousClock.now - started)
+        return (wal, checkpoint, report)
     }
 
     deinit { closeSynchronously() }
@@ -150,7 +215,10 @@ public final class LMDBEventStore: EventStore {
     /// left out.
     public func backup(to destination: String, compact: Bool = true) throws {
         do {
+            // Everything acknowledged so far goes into LMDB first; the copy starts a fresh write-ahead log.
+            try checkpointer.checkpointNow()
             try store.environment.copy(to: destination, compact: compact)
+            try WriteAheadLog.createZeroFilled(folder: destination, capacity: UInt64(configuration.writeAheadLogSize))
             let latest = try store.environment.read { txn in try lastSequence(txn, store) }
             // The copy's log may be longer than this, never shorter.
             try StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: destination)
@@ -194,7 +262,11 @@ public final class LMDBEventStore: EventStore {
 
     public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
         do {
-            return try await store.environment.readAsync { txn in try await body(LMDBSnapshot(transaction: txn, store: store)) }
+            // The change sets are taken before the LMDB snapshot begins (see `StoreView`).
+            let layers = checkpointer.layers
+            return try await store.environment.readAsync { txn in
+                try await body(LMDBSnapshot(view: StoreView(transaction: txn, store: store, published: layers)))
+            }
         } catch {
             throw storeError(error)
         }
@@ -246,6 +318,16 @@ public final class LMDBEventStore: EventStore {
         let micros = created.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return StoreIdentity(id: id, created: Timestamp(rawValue: Int64(bitPattern: micros)), engine: "lmdb", format: Int(LogStore.storageFormat))
     }
+}
+
+/// What opening a store recovered from its write-ahead log.
+public struct RecoveryReport: Sendable, Hashable {
+    /// Group commits applied to LMDB.
+    public let groups: Int
+    /// Their bytes in the log.
+    public let bytes: Int
+    /// How long reading and applying them took.
+    public let duration: Duration
 }
 
 extension Duration {

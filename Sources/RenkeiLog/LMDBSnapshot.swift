@@ -5,23 +5,18 @@ import RenkeiModel
 import RenkeiStore
 import RenkeiZstd
 
-/// A consistent view of an LMDB store as of one read transaction. Its reads never suspend.
+/// A consistent view of the store as of one snapshot (LMDB's, with the acknowledged change sets it does
+/// not hold yet on top). Its reads never suspend.
 struct LMDBSnapshot: StoreSnapshot {
-    let transaction: Transaction
-    let store: LogStore
+    let view: StoreView
+    var store: LogStore { view.store }
 
-    private var tree: MerkleTree<StoredMerkleNodes> {
-        MerkleTree(nodes: StoredMerkleNodes(transaction: transaction, database: store.merkle))
-    }
+    private var tree: MerkleTree<ViewMerkleNodes> { MerkleTree(nodes: view.merkleNodes) }
 
-    func latestSequence() async throws -> SequenceNumber { try latest() }
-
-    func latest() throws -> SequenceNumber { try lastSequence(transaction, store) }
+    func latestSequence() async throws -> SequenceNumber { try view.latest() }
 
     func event(at sequence: SequenceNumber) async throws -> Event? {
-        try withSequenceKey(sequence) { key in
-            try transaction.withValue(store.log, key: key) { value in try value.withUnsafeBytes { try decodeEvent($0, sequence) } }
-        }
+        try view.withValue(store.log, key: sequenceKey(sequence)) { try decodeEvent($0, sequence) }
     }
 
     func events(from start: SequenceNumber, limit: Int) async throws -> [Event] {
@@ -40,13 +35,12 @@ struct LMDBSnapshot: StoreSnapshot {
     func scan(from start: SequenceNumber, limit: Int = .max, _ body: (SequenceNumber, UnsafeRawBufferPointer) throws -> Void) throws {
         guard limit > 0 else { return }
         var count = 0
-        try transaction.withCursor(store.log) { cursor in
-            try cursor.forEach(from: start.bigEndianBytes) { key, value in
-                let sequence = SequenceNumber(UInt64(bigEndian: key.unsafeLoadUnaligned(as: UInt64.self)))
-                try value.withUnsafeBytes { try body(sequence, $0) }
-                count += 1
-                return count < limit
-            }
+        try view.forEach(store.log, from: sequenceKey(start)) { key, value in
+            guard key.count == 8 else { throw StoreError(.corrupt, "a log key of \(key.count) bytes") }
+            let sequence = SequenceNumber(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
+            try body(sequence, value)
+            count += 1
+            return count < limit
         }
     }
 
@@ -66,74 +60,62 @@ struct LMDBSnapshot: StoreSnapshot {
     }
 
     func blobInfo(_ hash: SHA256Digest) async throws -> BlobInfo? {
-        try hash.withUnsafeBytes { key in
-            try transaction.withValue(store.blobs, key: key) { value in
-                guard let (header, _) = value.withUnsafeBytes({ StoredBlobHeader.decode($0) }) else {
-                    throw StoreError(.corrupt, "blob \(hash.hex) header")
-                }
-                return header.info(hash)
-            }
+        try view.withValue(store.blobs, key: hash.bytes) { value in
+            guard let (header, _) = StoredBlobHeader.decode(value) else { throw StoreError(.corrupt, "blob \(hash.hex) header") }
+            return header.info(hash)
         }
     }
 
     func blob(_ hash: SHA256Digest) async throws -> [UInt8]? {
-        let found = try hash.withUnsafeBytes { key in
-            try transaction.withValue(store.blobs, key: key) { value -> [UInt8]? in
-                try value.withUnsafeBytes { raw -> [UInt8]? in
-                    guard let (header, length) = StoredBlobHeader.decode(raw) else { throw StoreError(.corrupt, "blob \(hash.hex) header") }
-                    guard raw.count > length else { return nil }
-                    let bytes: [UInt8]
-                    do {
-                        bytes = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: raw[length...]), maximumSize: header.size, dictionaries: store.registry)
-                    } catch {
-                        throw StoreError(.corrupt, "blob \(hash.hex) does not decompress: \(error)")
-                    }
-                    guard bytes.count == header.size, SHA256.hash(bytes) == hash else { throw StoreError(.corrupt, "blob \(hash.hex) does not match its hash") }
-                    return bytes
-                }
+        let found = try view.withValue(store.blobs, key: hash.bytes) { raw -> [UInt8]? in
+            guard let (header, length) = StoredBlobHeader.decode(raw) else { throw StoreError(.corrupt, "blob \(hash.hex) header") }
+            guard raw.count > length else { return nil }
+            let bytes: [UInt8]
+            do {
+                bytes = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: raw[length...]), maximumSize: header.size, dictionaries: store.registry)
+            } catch {
+                throw StoreError(.corrupt, "blob \(hash.hex) does not decompress: \(error)")
             }
+            guard bytes.count == header.size, SHA256.hash(bytes) == hash else { throw StoreError(.corrupt, "blob \(hash.hex) does not match its hash") }
+            return bytes
         }
         return found ?? nil
     }
 
     func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]? {
         try KeySpace.validate(key: key)
-        return try transaction.get(store.database(space), key: key)
+        return try view.get(store.database(space), key: key)
     }
 
     func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue] {
         var entries: [KeyValue] = []
         guard limit > 0 else { return entries }
-        try transaction.withCursor(store.database(space)) { cursor in
-            try cursor.forEach(from: lowerBound.flatMap { $0.isEmpty ? nil : $0 }, to: upperBound) { key, value in
-                entries.append(KeyValue(key: key.withUnsafeBytes { Array($0) }, value: value.withUnsafeBytes { Array($0) }))
-                return entries.count < limit
-            }
+        try view.forEach(store.database(space), from: lowerBound.flatMap { $0.isEmpty ? nil : $0 }, to: upperBound) { key, value in
+            entries.append(KeyValue(key: Array(key), value: Array(value)))
+            return entries.count < limit
         }
         return entries
     }
 
-    func count(in space: KeySpace) async throws -> Int { try transaction.count(store.database(space)) }
+    func count(in space: KeySpace) async throws -> Int { try view.count(store.database(space)) }
 
     func digest(of space: KeySpace) async throws -> SHA256Digest {
         var digest = KeySpaceDigest()
-        try transaction.withCursor(store.database(space)) { cursor in
-            try cursor.forEach { key, value in
-                key.withUnsafeBytes { k in value.withUnsafeBytes { v in digest.add(key: k, value: v) } }
-                return true
-            }
+        try view.forEach(store.database(space)) { key, value in
+            digest.add(key: key, value: value)
+            return true
         }
         return digest.finalize()
     }
 
     func merkleRoot(treeSize: UInt64) async throws -> SHA256Digest {
-        let size = try latest().rawValue
+        let size = try view.latest().rawValue
         guard treeSize <= size else { throw StoreError(.outOfRange, "tree size \(treeSize) beyond the log's \(size) events") }
         return try merkle { try tree.root(size: treeSize) }
     }
 
     func inclusionProof(of sequence: SequenceNumber, treeSize: UInt64) async throws -> [SHA256Digest] {
-        let size = try latest().rawValue
+        let size = try view.latest().rawValue
         guard treeSize <= size, sequence.rawValue >= 1, sequence.rawValue <= treeSize else {
             throw StoreError(.outOfRange, "event \(sequence) in a tree of \(treeSize) (the log has \(size))")
         }
@@ -141,7 +123,7 @@ struct LMDBSnapshot: StoreSnapshot {
     }
 
     func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [SHA256Digest] {
-        let size = try latest().rawValue
+        let size = try view.latest().rawValue
         guard oldSize <= newSize, newSize <= size else {
             throw StoreError(.outOfRange, "tree sizes \(oldSize) → \(newSize) (the log has \(size))")
         }

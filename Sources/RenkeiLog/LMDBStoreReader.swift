@@ -6,8 +6,9 @@ public import RenkeiStore
 /// A read-only open of a data folder, also one that a running server is writing: for an auditor's or an
 /// operator's tools (verify, export, inspect). It takes no writer lock and writes nothing.
 ///
-/// Snapshots see every commit made before they began. If the writer restarts with a larger map while
-/// this is open, reads fail with `.ioFailure` and the folder must be opened again.
+/// Snapshots see what the writer's checkpoints have moved into LMDB before they began: the writer's
+/// acknowledged work up to its last checkpoint (at most `checkpointInterval` behind, a second by default);
+/// work only in the writer's write-ahead log is not read, so every snapshot is a whole, durable state.
 public final class LMDBStoreReader: Sendable {
     /// The store's identity.
     public let identity: StoreIdentity
@@ -46,7 +47,9 @@ public final class LMDBStoreReader: Sendable {
     /// Runs `body` with a snapshot of the store as last committed.
     public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
         do {
-            return try await store.environment.readAsync { txn in try await body(LMDBSnapshot(transaction: txn, store: store)) }
+            return try await store.environment.readAsync { txn in
+                try await body(LMDBSnapshot(view: StoreView(transaction: txn, store: store, published: [])))
+            }
         } catch {
             throw storeError(error)
         }

@@ -22,6 +22,9 @@ struct LogStore: Sendable {
     let dictionaries: Database
     let meta: Database
     let keySpaces: [KeySpace: Database]
+    /// Every database, by `Database.id` and by name.
+    let tablesByID: [UInt32: Database]
+    let tablesByName: [String: Database]
     let registry: DictionaryRegistry
 
     /// The storage format this code reads and writes: 2 (format 1 had no actors, request ids or blob
@@ -40,6 +43,9 @@ struct LogStore: Sendable {
             spaces[space] = try environment.database(named: "k:" + space.name)
         }
         self.keySpaces = spaces
+        let tables = [log, merkle, blobs, dictionaries, meta] + spaces.values
+        tablesByID = Dictionary(uniqueKeysWithValues: tables.map { ($0.id, $0) })
+        tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
         let registry = DictionaryRegistry()
         let dictionaryDatabase = dictionaries
         try environment.read { txn in
@@ -59,18 +65,17 @@ struct LogStore: Sendable {
     }
 }
 
-/// Calls `body` with the 8-byte key of `sequence`.
+/// The 8-byte key of `sequence` in `log`.
 @inline(__always)
-func withSequenceKey<R>(_ sequence: SequenceNumber, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try withUnsafeBytes(of: sequence.rawValue.bigEndian, body)
+func sequenceKey(_ sequence: SequenceNumber) -> [UInt8] {
+    withUnsafeBytes(of: sequence.rawValue.bigEndian) { Array($0) }
 }
 
-/// Calls `body` with the 8-byte key of a Merkle node: its position in post-order (the order in which
-/// appends complete nodes), big-endian. The nodes one append completes have consecutive positions after
-/// every earlier node, so they are stored with `MDB_APPEND` onto the same page.
+/// The 8-byte key of a Merkle node: its position in post-order (the order in which appends complete
+/// nodes), big-endian. The nodes one append completes have consecutive positions after every earlier node.
 @inline(__always)
-func withNodeKey<R>(_ id: MerkleNodeID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try withUnsafeBytes(of: postOrderPosition(id).bigEndian, body)
+func nodeKey(_ id: MerkleNodeID) -> [UInt8] {
+    withUnsafeBytes(of: postOrderPosition(id).bigEndian) { Array($0) }
 }
 
 /// The post-order position of a perfect node: leaf `j` is at `2j − popcount(j)`, and the node at level `h`
@@ -81,27 +86,10 @@ func postOrderPosition(_ id: MerkleNodeID) -> UInt64 {
     return 2 * lastLeaf - UInt64(lastLeaf.nonzeroBitCount) + UInt64(id.level)
 }
 
-/// Calls `body` with the 4-byte key of a dictionary id.
+/// The 4-byte key of a dictionary id in `dicts`.
 @inline(__always)
-func withDictionaryKey<R>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try withUnsafeBytes(of: id.bigEndian, body)
-}
-
-/// Reads the Merkle tree's perfect nodes from the `merkle` database inside a transaction.
-struct StoredMerkleNodes: MerkleNodeReader {
-    let transaction: Transaction
-    let database: Database
-
-    func hash(of id: MerkleNodeID) throws -> SHA256Digest {
-        let hash = try withNodeKey(id) { key in
-            try transaction.withValue(database, key: key) { value -> SHA256Digest? in
-                guard value.byteCount == SHA256Digest.byteCount else { return nil }
-                return value.withUnsafeBytes { SHA256Digest(loadingFrom: $0) }
-            }
-        }
-        guard let found = hash ?? nil else { throw StoreError(.corrupt, "Merkle node \(id) is missing") }
-        return found
-    }
+func dictionaryKey(_ id: UInt32) -> [UInt8] {
+    withUnsafeBytes(of: id.bigEndian) { Array($0) }
 }
 
 /// The last sequence in the `log` database of a transaction.

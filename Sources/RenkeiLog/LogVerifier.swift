@@ -19,14 +19,20 @@ extension LogStore {
     ///
     /// Reads in chunks of `chunkSize` events, each in its own short read transaction (the log is
     /// append-only, so the chunks agree), so a whole-log check never pins pages for long.
-    func verify(chunkSize: Int = 10_000, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
-        let target = try environment.read { txn in try lastSequence(txn, self) }
+    ///
+    /// `layers` gives the acknowledged change sets LMDB does not hold yet (none for a read-only open).
+    func verify(chunkSize: Int = 10_000, layers: () -> [ChangeSet] = { [] }, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
+        func withView<R>(_ body: (StoreView) throws -> R) throws -> R {
+            let published = layers()
+            return try environment.read { txn in try body(StoreView(transaction: txn, store: self, published: published)) }
+        }
+        let target = try withView { try $0.latest() }
         var frontier = MerkleFrontier()
         var next = SequenceNumber.first
         while next <= target {
-            try environment.read { txn in
-                let snapshot = LMDBSnapshot(transaction: txn, store: self)
-                let nodes = StoredMerkleNodes(transaction: txn, database: merkle)
+            try withView { view in
+                let snapshot = LMDBSnapshot(view: view)
+                let nodes = view.merkleNodes
                 try snapshot.scan(from: next, limit: chunkSize) { sequence, raw in
                     guard sequence <= target else { return }
                     guard sequence == next else {
@@ -46,9 +52,7 @@ extension LogStore {
             }
             progress?(frontier.size, target.rawValue)
         }
-        let storedRoot = try environment.read { txn in
-            try MerkleTree(nodes: StoredMerkleNodes(transaction: txn, database: merkle)).root(size: target.rawValue)
-        }
+        let storedRoot = try withView { view in try MerkleTree(nodes: view.merkleNodes).root(size: target.rawValue) }
         guard storedRoot == frontier.root else {
             throw StoreError(.corrupt, "the stored Merkle tree's root differs from the root of the events")
         }
@@ -62,6 +66,6 @@ extension LMDBEventStore {
     /// - Parameter progress: called after each chunk with the events checked and the total.
     /// - Throws: `StoreError` `.corrupt` naming the first event that fails.
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
-        do { return try store.verify(progress: progress) } catch { throw storeError(error) }
+        do { return try store.verify(layers: { checkpointer.layers }, progress: progress) } catch { throw storeError(error) }
     }
 }

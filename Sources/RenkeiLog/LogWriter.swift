@@ -21,9 +21,10 @@ final class WriteRequest: @unchecked Sendable {
 /// The single writer thread and its queue: group commit.
 ///
 /// Requests queue up while a commit is syncing; the thread then takes them (up to the batch's count and
-/// byte bounds), applies each in a nested transaction of one write transaction, commits once — one durable
-/// sync for the batch — and only then publishes dictionaries the batch installed, resumes the callers in
-/// log order and wakes the tails. When fewer requests are queued than callers were active at the last
+/// byte bounds), decides each against one snapshot with the batch's earlier writes on top (a refused write
+/// drops only its own changes), writes the batch's changes as one write-ahead record with one sync, and
+/// only then publishes the change set to readers, installs dictionaries the batch brought, resumes the
+/// callers in log order and wakes the tails. The checkpointer moves change sets into LMDB later. When fewer requests are queued than callers were active at the last
 /// commit, it waits up to the group-commit window for them.
 ///
 /// The thread owns the end of the store's life: when asked to stop it finishes the queue, then closes the
@@ -50,17 +51,28 @@ final class LogWriter: @unchecked Sendable {
     private var running = true
     private var threadID: pthread_t?
     private var state: WriterState // writer thread only
+    private let wal: WriteAheadLog
+    private let checkpointer: Checkpointer
+    private var walHead: WALPosition // writer thread only
+    private var nextGroup: UInt64 // writer thread only
+    private var broken: StoreError? // writer thread only
     private let counters = Mutex(WriterStatistics())
 
     var statistics: WriterStatistics {
         var statistics = counters.withLock { $0 }
         statistics.peakQueuedBytes = admission.peakBytes
+        statistics.checkpoints = checkpointer.statistics.checkpoints
         return statistics
     }
 
-    init(store: LogStore, applier: WriteApplier, state: WriterState, notifier: CommitNotifier, admission: WriteAdmission, settings: Settings,
+    init(store: LogStore, applier: WriteApplier, state: WriterState, wal: WriteAheadLog, checkpointer: Checkpointer, walHead: WALPosition, nextGroup: UInt64,
+         notifier: CommitNotifier, admission: WriteAdmission, settings: Settings,
          afterCommit: @escaping @Sendable (SequenceNumber) -> Void, onStopped: @escaping @Sendable () -> Void) {
         self.store = store
+        self.wal = wal
+        self.checkpointer = checkpointer
+        self.walHead = walHead
+        self.nextGroup = nextGroup
         self.applier = applier
         self.state = state
         self.notifier = notifier
@@ -144,34 +156,51 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [WriteRequest]) {
+        if let broken {
+            finish(batch, with: batch.map { _ in .failure(broken) })
+            return
+        }
         var results = [Result<CommitReceipt, any Error>]()
+        var installed: [ZstdDictionaryBox] = []
         var newState = state
-        var installed: [[ZstdDictionaryBox]] = []
+        var tables: [UInt32: TableChanges] = [:]
         do {
-            try store.environment.write { txn in
-                results = []
-                installed = []
-                var working = state
+            // Decide every write against one snapshot (LMDB and the change sets it does not hold yet) with
+            // the group's earlier writes on top; a refused write drops only its own changes.
+            let layers = checkpointer.layers
+            try store.environment.read { txn in
+                var working = Working(view: try StoreView(transaction: txn, store: store, published: layers))
                 for request in batch {
-                    let saved = working
+                    let saved = newState
                     do {
-                        let receipt = try txn.nested { child in try applier.apply(request.write, in: child, state: &working) }
+                        let receipt = try applier.apply(request.write, in: &working, state: &newState)
+                        working.changes.keepWrite()
                         results.append(.success(receipt))
-                        installed.append(request.write.dictionaries.map(ZstdDictionaryBox.init))
+                        installed += request.write.dictionaries.map(ZstdDictionaryBox.init)
                     } catch {
-                        working = saved
+                        working.changes.dropWrite()
+                        newState = saved
                         results.append(.failure(storeError(error)))
                     }
                 }
-                newState = working
+                tables = working.changes.tables
             }
         } catch {
             counters.withLock { $0.failedCommits += 1 }
             finish(batch, with: batch.map { _ in .failure(storeError(error)) })
             return
         }
+        if !tables.isEmpty {
+            do {
+                try persist(tables, latest: newState.latest)
+            } catch {
+                counters.withLock { $0.failedCommits += 1 }
+                finish(batch, with: batch.map { _ in .failure(error) })
+                return
+            }
+        }
         // Durable: only now may later writes compress with the dictionaries this batch installed.
-        for box in installed.joined() { store.registry.insert(box.dictionary) }
+        for box in installed { store.registry.insert(box.dictionary) }
         let refused = results.filter { if case .failure = $0 { true } else { false } }.count
         counters.withLock {
             $0.commits += 1
@@ -185,6 +214,32 @@ final class LogWriter: @unchecked Sendable {
         notifier.publish(state.latest)
         afterCommit(state.latest)
         finish(batch, with: results)
+        checkpointer.compact()
+    }
+
+    /// Makes a group's changes durable and visible: one write-ahead record and one sync, then the change
+    /// set is published for readers. A group too large for the log goes to LMDB directly, in a checkpoint
+    /// of its own. A failed write or sync of the log leaves its state unknown (a failed fsync may have
+    /// dropped pages), so the writer then refuses everything until the store is reopened and recovered.
+    private func persist(_ tables: [UInt32: TableChanges], latest: SequenceNumber) throws {
+        let group = nextGroup
+        try checkpointer.makeRoomIfFull()
+        let payload = GroupPayload.encode(tables) { store.tablesByID[$0]?.name ?? "?" }
+        if payload.count > wal.maximumPayload {
+            try checkpointer.checkpointNow(extra: (tables, group, walHead))
+            counters.withLock { $0.directCommits += 1 }
+        } else {
+            try checkpointer.waitForRoom(upTo: wal.end(after: walHead.offset, payloadCount: payload.count))
+            do {
+                walHead = try wal.append(payload, group: group, after: walHead)
+            } catch {
+                let failure = StoreError(.ioFailure, "the write-ahead log could not be written or synced (\(error)); no more writes are accepted until the store is reopened")
+                broken = failure
+                throw failure
+            }
+            checkpointer.publish(ChangeSet(tables: tables, groups: group...group, walEnd: walHead, latest: latest), head: walHead.offset)
+        }
+        nextGroup = group + 1
     }
 
     private func finish(_ batch: [WriteRequest], with results: [Result<CommitReceipt, any Error>]) {
@@ -202,8 +257,12 @@ struct ZstdDictionaryBox: @unchecked Sendable {
 
 /// What the writer has done since the store was opened.
 public struct WriterStatistics: Sendable, Hashable {
-    /// Durable commits (each one sync).
+    /// Group commits (each one write-ahead record and one sync, or one direct LMDB commit).
     public var commits = 0
+    /// Groups too large for the write-ahead log, committed to LMDB directly.
+    public var directCommits = 0
+    /// Checkpoints: change sets moved from the write-ahead log into LMDB, each in one durable commit.
+    public var checkpoints = 0
     /// Write requests in those commits (including ones refused and rolled back).
     public var requests = 0
     /// Commits that failed as a whole (a full disk), failing every request in them.

@@ -36,12 +36,23 @@ import Testing
             await store.close()
         }
         let data = folder.path + "/data.mdb"
+        let wal = folder.path + "/wal"
         let saved = try Data(contentsOf: URL(fileURLWithPath: data))
-        // An older copy (5 events where the identity file recorded 10).
+        let savedLog = try Data(contentsOf: URL(fileURLWithPath: wal))
+        // An older copy (5 events where the identity file recorded 10), with a write-ahead log that
+        // cannot bring it forward (the backup's, empty).
         try FileManager.default.removeItem(atPath: data)
         try FileManager.default.copyItem(atPath: backup.path + "/data.mdb", toPath: data)
+        try FileManager.default.removeItem(atPath: wal)
+        try FileManager.default.copyItem(atPath: backup.path + "/wal", toPath: wal)
         let shorter = try #require(throws: StoreError.self) { try LMDBEventStore(path: folder.path) }
         #expect(shorter.code == .missingData && shorter.detail.contains("at least 10"))
+        try savedLog.write(to: URL(fileURLWithPath: wal))
+        // With its own write-ahead log, the same older copy is brought forward to all ten events.
+        let forward = try LMDBEventStore(path: folder.path)
+        #expect(forward.latestSequence == SequenceNumber(10) && forward.recovery.groups == 5)
+        #expect(try forward.verify().events == 10)
+        await forward.close()
         // Empty, as after a power cut that took every unsynced write.
         try Data().write(to: URL(fileURLWithPath: data))
         let empty = try #require(throws: StoreError.self) { try LMDBEventStore(path: folder.path) }

@@ -31,6 +31,10 @@ final class StoreUnderTest: @unchecked Sendable {
             var configuration = LMDBEventStore.Configuration()
             configuration.keySpaces = [mailbox, claims]
             configuration.mapSize = 1 << 32
+            // A small write-ahead log: groups over 1 MiB go to LMDB directly, so both paths are exercised,
+            // and a short interval, so checkpoints happen while the tests run.
+            configuration.writeAheadLogSize = 4 << 20
+            configuration.checkpointInterval = .milliseconds(20)
             if let clock { configuration.clock = clock }
             store = try LMDBEventStore(path: path, configuration: configuration)
             folder = path

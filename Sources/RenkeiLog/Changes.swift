@@ -1,0 +1,207 @@
+import Glibc
+import RenkeiModel
+
+/// Compares two keys as LMDB orders them: bytes unsigned, a prefix first.
+@inline(__always)
+func compareKeys(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let common = min(a.count, b.count)
+    if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+        let order = memcmp(x, y, common)
+        if order != 0 { return Int(order) }
+    }
+    return a.count - b.count
+}
+
+@inline(__always)
+func compareKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareKeys(x, y) } }
+}
+
+/// A key in a table, with its hash computed once: a key is probed in several layers, and an array of
+/// bytes would be hashed byte by byte at each.
+struct StoreKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    private let fingerprint: UInt64
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        // FNV-1a over 8-byte words, then a final mix; the dictionary hashes this with its own seed.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+                hash ^= hash >> 29
+                offset += 8
+            }
+            while offset < raw.count {
+                hash = (hash ^ UInt64(raw[offset])) &* 0x0000_0100_0000_01b3
+                offset += 1
+            }
+        }
+        fingerprint = hash ^ (hash >> 32)
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+    static func == (a: StoreKey, b: StoreKey) -> Bool { a.fingerprint == b.fingerprint && a.bytes == b.bytes }
+
+    @inline(__always)
+    static func precedes(_ a: StoreKey, _ b: StoreKey) -> Bool { compareKeys(a.bytes, b.bytes) < 0 }
+}
+
+/// What a run of writes did to one table (one LMDB database): whether it was cleared first, and each
+/// key's new value (nil: deleted). Final values only, so applying the same changes twice, or on top of a
+/// state that already holds some of them, gives the same table: recovery relies on that.
+struct TableChanges {
+    var cleared = false
+    var values: [StoreKey: [UInt8]?] = [:]
+
+    /// What these changes say about `key`: a value, a deletion (`.some(nil)`), or nothing (`nil`: look below).
+    @inline(__always)
+    func lookup(_ key: StoreKey) -> [UInt8]?? {
+        if let found = values[key] { return .some(found) }
+        return cleared ? .some(nil) : nil
+    }
+
+    /// Takes `newer` on top of these changes.
+    mutating func absorb(_ newer: TableChanges) {
+        if newer.cleared {
+            self = newer
+        } else {
+            values.merge(newer.values) { _, new in new }
+        }
+    }
+
+    /// Bytes of keys and values, roughly what the changes hold in memory.
+    var bytes: Int {
+        values.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) + 16 }
+    }
+}
+
+/// A table's changes in a published change set: frozen, with the keys sorted for ordered reads.
+struct FrozenTable: Sendable {
+    let cleared: Bool
+    let values: [StoreKey: [UInt8]?]
+    /// `values`' keys in LMDB's order.
+    let keys: [StoreKey]
+
+    init(_ changes: TableChanges) {
+        cleared = changes.cleared
+        values = changes.values
+        keys = changes.values.keys.sorted(by: StoreKey.precedes)
+    }
+
+    private init(cleared: Bool, values: [StoreKey: [UInt8]?], keys: [StoreKey]) {
+        self.cleared = cleared
+        self.values = values
+        self.keys = keys
+    }
+
+    /// The tables' changes in order (oldest first) as one: each key's newest word, the keys sorted.
+    static func merged(_ tables: [FrozenTable]) -> FrozenTable {
+        let start = tables.lastIndex(where: \.cleared) ?? 0
+        let run = tables[start...]
+        var values: [StoreKey: [UInt8]?] = [:]
+        values.reserveCapacity(run.reduce(0) { $0 + $1.values.count })
+        for table in run.reversed() {
+            for (key, value) in table.values where values[key] == nil { values[key] = .some(value) }
+        }
+        var keys = run.flatMap(\.keys)
+        keys.sort(by: StoreKey.precedes)
+        var unique: [StoreKey] = []
+        unique.reserveCapacity(values.count)
+        for key in keys where unique.last != key { unique.append(key) }
+        return FrozenTable(cleared: tables[start].cleared, values: values, keys: unique)
+    }
+
+    /// The index of the first key at or after `bound` (0 for nil).
+    func firstIndex(atOrAfter bound: [UInt8]?) -> Int {
+        guard let bound, !bound.isEmpty else { return 0 }
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if compareKeys(keys[middle].bytes, bound) < 0 { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+/// Acknowledged changes that LMDB does not hold yet: one group commit's, or several merged. Readers
+/// layer the published change sets over an LMDB snapshot; the checkpointer applies them to LMDB.
+final class ChangeSet: Sendable {
+    /// Changes by table (`Database.id`).
+    let tables: [UInt32: FrozenTable]
+    /// The first and last group commits whose changes these are.
+    let groups: ClosedRange<UInt64>
+    /// The write-ahead log's position after the last of those groups, and that group's record hash.
+    let walEnd: WALPosition
+    /// The log's last sequence after these changes.
+    let latest: SequenceNumber
+    /// What the change set holds in memory, roughly.
+    let bytes: Int
+    /// How many rounds of merging made it (0: one group's).
+    let tier: Int
+
+    convenience init(tables: [UInt32: TableChanges], groups: ClosedRange<UInt64>, walEnd: WALPosition, latest: SequenceNumber) {
+        self.init(frozen: tables.mapValues(FrozenTable.init), groups: groups, walEnd: walEnd, latest: latest,
+                  bytes: tables.values.reduce(0) { $0 + $1.bytes }, tier: 0)
+    }
+
+    private init(frozen: [UInt32: FrozenTable], groups: ClosedRange<UInt64>, walEnd: WALPosition, latest: SequenceNumber, bytes: Int, tier: Int) {
+        self.tier = tier
+        self.tables = frozen
+        self.groups = groups
+        self.walEnd = walEnd
+        self.latest = latest
+        self.bytes = bytes
+    }
+
+    /// One change set holding the changes of `sets` (oldest first), in order.
+    static func merged(_ sets: [ChangeSet]) -> ChangeSet {
+        var byTable: [UInt32: [FrozenTable]] = [:]
+        for set in sets {
+            for (id, table) in set.tables { byTable[id, default: []].append(table) }
+        }
+        return ChangeSet(frozen: byTable.mapValues { $0.count == 1 ? $0[0] : FrozenTable.merged($0) },
+                         groups: sets.first!.groups.lowerBound ... sets.last!.groups.upperBound, walEnd: sets.last!.walEnd,
+                         latest: sets.last!.latest, bytes: sets.reduce(0) { $0 + $1.bytes }, tier: (sets.map(\.tier).max() ?? 0) + 1)
+    }
+}
+
+/// The changes of the group being committed, in two layers: the writes already taken into the group, and
+/// the one being applied now (discarded alone if it fails).
+struct GroupChanges {
+    private(set) var group: [UInt32: TableChanges] = [:]
+    private var current: [UInt32: TableChanges] = [:]
+
+    var isEmpty: Bool { group.isEmpty }
+    var tables: [UInt32: TableChanges] { group }
+
+    /// What the two layers say about `key` in table `id` (nil: look below).
+    func lookup(_ id: UInt32, _ key: StoreKey) -> [UInt8]?? {
+        if let found = current[id]?.lookup(key) { return found }
+        return group[id]?.lookup(key)
+    }
+
+    mutating func put(_ id: UInt32, _ key: StoreKey, _ value: [UInt8]) {
+        current[id, default: TableChanges()].values[key] = .some(value)
+    }
+
+    mutating func delete(_ id: UInt32, _ key: StoreKey) {
+        current[id, default: TableChanges()].values[key] = .some(nil)
+    }
+
+    mutating func clear(_ id: UInt32) {
+        current[id] = TableChanges(cleared: true, values: [:])
+    }
+
+    /// The current write succeeded: its changes join the group.
+    mutating func keepWrite() {
+        for (id, table) in current { group[id, default: TableChanges()].absorb(table) }
+        current = [:]
+    }
+
+    /// The current write failed: its changes are dropped.
+    mutating func dropWrite() { current = [:] }
+}

@@ -1,0 +1,170 @@
+import RenkeiCrypto
+import RenkeiLMDB
+import RenkeiMerkle
+import RenkeiModel
+import RenkeiStore
+
+/// The store as one snapshot: an LMDB read transaction with the published change sets LMDB does not
+/// hold yet layered over it, newest on top. Reads see every write acknowledged before the view was made.
+///
+/// The change sets are those published when the view was made, less the ones LMDB's snapshot already
+/// holds (the `wal` record in `meta` names the last group applied). A change set never straddles a
+/// checkpoint, so a set is either wholly in LMDB or wholly above it.
+struct StoreView {
+    let transaction: Transaction
+    let store: LogStore
+    /// Newest last.
+    let layers: [ChangeSet]
+
+    init(transaction: Transaction, store: LogStore, published: [ChangeSet]) throws {
+        self.transaction = transaction
+        self.store = store
+        if published.isEmpty {
+            layers = []
+        } else {
+            let applied = try WALCheckpoint.read(transaction, store).group
+            layers = published.filter { $0.groups.lowerBound > applied }
+        }
+    }
+
+    /// The log's last sequence in this view.
+    func latest() throws -> SequenceNumber {
+        if let top = layers.last { return top.latest }
+        return try lastSequence(transaction, store)
+    }
+
+    /// What the layers say about `key` (nil: ask LMDB).
+    @inline(__always)
+    private func layered(_ database: Database, _ key: [UInt8]) -> [UInt8]?? {
+        let key = StoreKey(key)
+        for layer in layers.reversed() {
+            if let found = layer.tables[database.id]?.changesLookup(key) { return found }
+        }
+        return nil
+    }
+
+    /// Calls `body` with the value under `key` and returns its result; nil when absent.
+    func withValue<R>(_ database: Database, key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        if !layers.isEmpty, let found = layered(database, key) {
+            guard let value = found else { return nil }
+            return try value.withUnsafeBytes(body)
+        }
+        return try key.withUnsafeBytes { raw in
+            try transaction.withValue(database, key: raw) { span in try span.withUnsafeBytes(body) }
+        }
+    }
+
+    /// The value under `key`, copied.
+    func get(_ database: Database, key: [UInt8]) throws -> [UInt8]? {
+        try withValue(database, key: key) { Array($0) }
+    }
+
+    /// Calls `body` for each entry with a key in `lowerBound ..< upperBound` (nil: unbounded), in key order,
+    /// until it returns false: LMDB's entries merged with the layers', the newest word on each key winning.
+    func forEach(_ database: Database, from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil,
+                 _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
+        // The layers that touch this table, newest first, down to the newest that cleared it.
+        var tables: [FrozenTable] = []
+        var lmdbVisible = true
+        for layer in layers.reversed() {
+            guard let table = layer.tables[database.id] else { continue }
+            tables.append(table)
+            if table.cleared { lmdbVisible = false; break }
+        }
+        if tables.isEmpty {
+            try transaction.withCursor(database) { cursor in
+                try cursor.forEach(from: lowerBound, to: upperBound) { key, value in
+                    try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
+                }
+            }
+            return
+        }
+        func inRange(_ key: [UInt8]) -> Bool { upperBound.map { compareKeys(key, $0) < 0 } ?? true }
+        var positions = tables.map { $0.firstIndex(atOrAfter: lowerBound) }
+        try transaction.withCursor(database) { cursor in
+            var lmdbKey: [UInt8]? = nil
+            if lmdbVisible, try lowerBound.map({ try cursor.seek(atOrAfter: $0) }) ?? cursor.first() {
+                lmdbKey = try cursor.currentKey
+            }
+            while true {
+                // The smallest key among the layers' next keys; the newest layer holding it speaks for it.
+                var smallest: [UInt8]? = nil
+                var speaker = -1
+                for (index, table) in tables.enumerated() where positions[index] < table.keys.count {
+                    let key = table.keys[positions[index]].bytes
+                    if smallest == nil || compareKeys(key, smallest!) < 0 { smallest = key; speaker = index }
+                }
+                if let key = lmdbKey, !inRange(key) { lmdbKey = nil }
+                if let candidate = smallest, !inRange(candidate) { smallest = nil }
+                let fromLMDB: Bool
+                switch (smallest, lmdbKey) {
+                case (nil, nil): return
+                case (nil, .some): fromLMDB = true
+                case (.some, nil): fromLMDB = false
+                case (.some(let a), .some(let b)): fromLMDB = compareKeys(b, a) < 0
+                }
+                if fromLMDB {
+                    let more = try cursor.withCurrent { key, value in
+                        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
+                    }
+                    guard more else { return }
+                    lmdbKey = try cursor.next() ? cursor.currentKey : nil
+                    continue
+                }
+                let key = smallest!
+                let value = tables[speaker].values[StoreKey(key)]!
+                for index in tables.indices where positions[index] < tables[index].keys.count && tables[index].keys[positions[index]].bytes == key {
+                    positions[index] += 1
+                }
+                if lmdbKey == key { lmdbKey = try cursor.next() ? cursor.currentKey : nil }
+                if let value {
+                    let more = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
+                    guard more else { return }
+                }
+            }
+        }
+    }
+
+    /// How many entries the table holds in this view.
+    func count(_ database: Database) throws -> Int {
+        var decided: [StoreKey: Bool] = [:]
+        var lmdbVisible = true
+        for layer in layers.reversed() {
+            guard let table = layer.tables[database.id] else { continue }
+            for (key, value) in table.values where decided[key] == nil { decided[key] = value != nil }
+            if table.cleared { lmdbVisible = false; break }
+        }
+        guard lmdbVisible else { return decided.values.filter { $0 }.count }
+        var count = try transaction.count(database)
+        for (key, present) in decided {
+            let inLMDB = try key.bytes.withUnsafeBytes { try transaction.contains(database, key: $0) }
+            count += (present ? 1 : 0) - (inLMDB ? 1 : 0)
+        }
+        return count
+    }
+
+    /// The Merkle tree's stored nodes in this view.
+    var merkleNodes: ViewMerkleNodes { ViewMerkleNodes(view: self) }
+}
+
+extension FrozenTable {
+    @inline(__always)
+    func changesLookup(_ key: StoreKey) -> [UInt8]?? {
+        if let found = values[key] { return .some(found) }
+        return cleared ? .some(nil) : nil
+    }
+}
+
+/// Reads the Merkle tree's perfect nodes through a view.
+struct ViewMerkleNodes: MerkleNodeReader {
+    let view: StoreView
+
+    func hash(of id: MerkleNodeID) throws -> SHA256Digest {
+        let hash = try view.withValue(view.store.merkle, key: nodeKey(id)) { value -> SHA256Digest? in
+            guard value.count == SHA256Digest.byteCount else { return nil }
+            return SHA256Digest(loadingFrom: value)
+        }
+        guard let found = hash ?? nil else { throw StoreError(.corrupt, "Merkle node \(id) is missing") }
+        return found
+    }
+}

@@ -1,0 +1,123 @@
+// renkei-storebench: durable appends through the storage protocol, for the side-by-side comparison with
+// PostgreSQL and Redis (Tools/side-by-side). Each client appends in a loop, awaiting each acknowledgement:
+// one upload = a ~10 KiB care-plan file stored as a blob, an event naming it, and `--puts` key-space
+// entries at random keys (as a mailbox, an audit index and an idempotency key would add), in one write.
+//
+//   renkei-storebench --folder DIR --clients 16 --puts 3 --seconds 10    prints one line of JSON
+//   renkei-storebench payloads --to DIR --count 64                       writes the payload files
+import ArgumentParser
+import CarePlanStandard
+import Foundation
+import RenkeiCrypto
+import RenkeiLog
+import RenkeiModel
+import RenkeiStore
+import Synchronization
+
+/// ~10 KiB files from the standard-file generator, the same for every system measured.
+func payloads(count: Int) -> [[UInt8]] {
+    var files: [[UInt8]] = []
+    var seed: UInt64 = 500_000
+    while files.count < count {
+        let kind = CarePlanGenerator.generatedKinds[files.count % CarePlanGenerator.generatedKinds.count]
+        if let file = CarePlanGenerator(seed: seed).file(kind: kind, approximateByteCount: 10 << 10), file.bytes.count >= 8 << 10 {
+            files.append(Array(file.bytes.prefix(10 << 10)))
+        }
+        seed += 1
+    }
+    return files
+}
+
+@main
+struct StoreBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renkei-storebench",
+        abstract: "Durable appends through the storage protocol / 保存層への永続追記の計測",
+        subcommands: [Append.self, Payloads.self],
+        defaultSubcommand: Append.self
+    )
+}
+
+struct Append: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "append", abstract: "Measure appends; prints one line of JSON.")
+
+    @Option(help: "An empty or new data folder for the store.") var folder: String
+    @Option(help: "Concurrent clients, each awaiting its acknowledgement.") var clients = 16
+    @Option(help: "Key-space entries at random keys per append (0 to 3).") var puts = 0
+    @Option(help: "How long to append, in seconds.") var seconds = 10.0
+    @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
+    @Option(help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
+
+    func validate() throws {
+        guard (1...1024).contains(clients) else { throw ValidationError("--clients: 1 to 1024") }
+        guard (0...3).contains(puts) else { throw ValidationError("--puts: 0 to 3") }
+        guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds: more than 0, at most 3600") }
+    }
+
+    func run() async throws {
+        let spaces: [KeySpace] = try ["mailbox", "audit", "idempotency"].prefix(puts).map { try KeySpace($0) }
+        var configuration = LMDBEventStore.Configuration()
+        configuration.keySpaces = spaces
+        configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+        configuration.writeAheadLogSize = walMiB << 20
+        let store = try LMDBEventStore(path: folder, configuration: configuration)
+        let files = payloads(count: 64)
+        let counter = Counter()
+        let office = Actor.office(OfficeNumber(rawValue: "1310000001")!)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        let started = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while clock.now < deadline {
+                        let n = counter.next()
+                        var file = files[n % files.count]
+                        let stamp = Array(String(n).utf8)
+                        file.replaceSubrange(7..<(7 + stamp.count), with: stamp)
+                        let blob = try store.prepareBlob(file, kind: "UPPLAN", dictionaryID: nil)
+                        let changes = spaces.map { space in
+                            KeyChange.put(space, key: Array(SHA256.hash(Array("\(space.name) \(n)".utf8)).hex.utf8), value: blob.hash.bytes)
+                        }
+                        _ = try await store.commit(StoreWrite(
+                            events: [NewEvent(kind: EventKind(rawValue: 7), body: Array("upload \(n) \(blob.hash.hex) \(file.count)".utf8), actor: office, requestID: .random())],
+                            blobs: [blob],
+                            changes: changes
+                        ))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = started.duration(to: clock.now)
+        let appends = Int(store.latestSequence.rawValue)
+        let statistics = store.writerStatistics
+        await store.close()
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(#"{"engine":"lmdb","clients":\#(clients),"puts":\#(puts),"appends":\#(appends),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(appends) / wall)),"commits":\#(statistics.commits),"checkpoints":\#(statistics.checkpoints)}"#)
+    }
+}
+
+/// Numbers the uploads across clients.
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
+}
+
+struct Payloads: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "payloads", abstract: "Write the ~10 KiB payload files payload-NN.csv.")
+
+    @Option(help: "The folder to write them into.") var to: String
+    @Option(help: "How many.") var count = 64
+
+    func validate() throws {
+        guard (1...1000).contains(count) else { throw ValidationError("--count: 1 to 1000") }
+    }
+
+    func run() async throws {
+        try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
+        for (index, file) in payloads(count: count).enumerated() {
+            try Data(file).write(to: URL(fileURLWithPath: to).appendingPathComponent(String(format: "payload-%02d.csv", index)))
+        }
+    }
+}
