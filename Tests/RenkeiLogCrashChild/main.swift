@@ -43,11 +43,16 @@ func emit(_ line: String) {
     _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
 }
 
-/// The store's settings, the same in the writer mode and the check.
+/// The store's settings, the same in the writer mode and the check. `RENKEI_CHECKPOINT_INTERVAL` (seconds)
+/// lets a test keep acknowledged work in the write-ahead log only, so that the kill lands between a
+/// group's sync and its checkpoint.
 func storeConfiguration() throws -> LMDBEventStore.Configuration {
     var configuration = LMDBEventStore.Configuration()
     configuration.keySpaces = [try KeySpace("uploads")]
     configuration.identityInterval = 64
+    if let seconds = ProcessInfo.processInfo.environment["RENKEI_CHECKPOINT_INTERVAL"].flatMap(Int.init), seconds > 0 {
+        configuration.checkpointInterval = .seconds(seconds)
+    }
     return configuration
 }
 

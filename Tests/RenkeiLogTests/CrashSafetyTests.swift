@@ -26,10 +26,12 @@ private struct Acknowledgement: Hashable {
 
 /// Runs the child until it is ready, lets it append for `delay`, kills it with SIGKILL, and returns what it
 /// printed: the sequence it started from and every whole ACK line.
-private func runAndKill(child: URL, folder: String, round: Int, delay: Duration, whileRunning: () async throws -> Void) async throws -> (start: UInt64, acks: [Acknowledgement]) {
+private func runAndKill(child: URL, folder: String, round: Int, delay: Duration, environment: [String: String] = [:],
+                        whileRunning: () async throws -> Void = {}) async throws -> (start: UInt64, acks: [Acknowledgement]) {
     let process = Process()
     process.executableURL = child
     process.arguments = [folder, String(round)]
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.standardError
@@ -131,6 +133,34 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration,
         #expect(staleReadersCleared > 0)
         #expect(Set(acknowledged.map(\.sequence)).count == acknowledged.count)
         #expect(liveReads == 23)
+    }
+}
+
+extension CrashSafetyTests {
+    /// The kill lands after groups were synced to the write-ahead log and acknowledged, but before any
+    /// checkpoint moved them into LMDB (the child's checkpoints are an hour apart): LMDB alone holds none
+    /// of them, and reopening recovers every one from the log.
+    @Test(.timeLimit(.minutes(2)))
+    func acknowledgedGroupsOnlyInTheWriteAheadLogAreRecoveredAfterAKill() async throws {
+        let folder = TemporaryFolder()
+        let (_, acks) = try await runAndKill(child: try crashChildURL(), folder: folder.path, round: 0, delay: .milliseconds(600),
+                                             environment: ["RENKEI_CHECKPOINT_INTERVAL": "3600"])
+        try #require(acks.count >= 20, "the child acknowledged only \(acks.count) writes")
+        let lmdbOnly = try LMDBStoreReader(path: folder.path, keySpaces: [try KeySpace("uploads")])
+        #expect(try lmdbOnly.latestSequence() == .zero, "a checkpoint ran before the kill")
+        lmdbOnly.close()
+        let store = try LMDBEventStore(path: folder.path, configuration: crashChildConfiguration())
+        #expect(store.recovery.groups > 0 && store.recovery.groups <= Int(store.latestSequence.rawValue))
+        #expect(store.latestSequence >= acks.last!.sequence)
+        try await store.read { snapshot async throws in
+            for ack in acks {
+                let event = try #require(try await snapshot.event(at: ack.sequence), "acknowledged \(ack.sequence) is missing")
+                #expect(SHA256.hash(event.body) == ack.bodyHash)
+                #expect(try await snapshot.blob(ack.blobHash).map(SHA256.hash) == ack.blobHash)
+            }
+        }
+        #expect(try store.verify().events == store.latestSequence.rawValue)
+        await store.close()
     }
 }
 

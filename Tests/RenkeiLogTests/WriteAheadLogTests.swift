@@ -1,0 +1,130 @@
+import Foundation
+import RenkeiCrypto
+import RenkeiLog
+import RenkeiModel
+import RenkeiStore
+import Testing
+
+/// A store whose acknowledged work stays in the write-ahead log: checkpoints an hour apart, and a log
+/// large enough that a quarter of it is never reached here.
+private func walOnlyConfiguration() -> LMDBEventStore.Configuration {
+    var configuration = LMDBEventStore.Configuration()
+    configuration.writeAheadLogSize = 4 << 20
+    configuration.checkpointInterval = .seconds(3600)
+    return configuration
+}
+
+/// Copies what a crash leaves of a live store's folder (its files as they are on disk now; the writer is
+/// idle): the data file, the write-ahead log and the identity file.
+private func copyAsAtACrash(_ folder: String, to copy: String) throws {
+    try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+    for name in ["data.mdb", "wal", "store-identity"] {
+        try FileManager.default.copyItem(atPath: folder + "/" + name, toPath: copy + "/" + name)
+    }
+}
+
+private func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+private func write(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+
+/// The byte range in which two equally long files differ (nil when they are equal).
+private func difference(_ a: [UInt8], _ b: [UInt8]) -> Range<Int>? {
+    guard let first = a.indices.first(where: { a[$0] != b[$0] }), let last = a.indices.last(where: { a[$0] != b[$0] }) else { return nil }
+    return first ..< last + 1
+}
+
+@Suite struct WriteAheadLogTests {
+    @Test func readersSeeAcknowledgedWritesAtOnceAndACrashCopyRecoversThemFromTheLog() async throws {
+        let folder = TemporaryFolder()
+        let store = try LMDBEventStore(path: folder.path, configuration: walOnlyConfiguration())
+        for n in 0..<100 {
+            let receipt = try await store.append(event("wal-\(n)"))
+            // Read-your-writes: the next read sees it, long before any checkpoint.
+            #expect(try await store.read { try await $0.event(at: receipt.sequence) }?.body == event("wal-\(n)").body)
+        }
+        let crash = TemporaryFolder()
+        try copyAsAtACrash(folder.path, to: crash.path)
+        await store.close()
+        // LMDB alone holds none of it...
+        let lmdbOnly = try LMDBStoreReader(path: crash.path)
+        #expect(try lmdbOnly.latestSequence() == .zero)
+        lmdbOnly.close()
+        // ...and the write-ahead log brings back every event, one group per sequential append.
+        let recovered = try LMDBEventStore(path: crash.path, configuration: walOnlyConfiguration())
+        #expect(recovered.recovery.groups == 100)
+        #expect(recovered.latestSequence == SequenceNumber(100))
+        let bodies = try await recovered.read { try await $0.events(from: .first, limit: 1000) }.map(\.body)
+        #expect(bodies == (0..<100).map { event("wal-\($0)").body })
+        #expect(try recovered.verify().events == 100)
+        await recovered.close()
+    }
+
+    /// A crash while group 21's record was being written leaves it torn (cut short) or damaged (a byte
+    /// flipped). Recovery applies groups 1–20, stops at 21, and never reaches group 22 behind it, even
+    /// when 22 is whole.
+    @Test(arguments: ["torn", "flipped"])
+    func recoveryStopsCleanlyAtTheLastWholeGroup(damage: String) async throws {
+        let folder = TemporaryFolder()
+        let store = try LMDBEventStore(path: folder.path, configuration: walOnlyConfiguration())
+        for n in 0..<20 { _ = try await store.append(event("whole-\(n)")) }
+        let crash = TemporaryFolder()
+        try copyAsAtACrash(folder.path, to: crash.path)
+        let before = try bytes(folder.path + "/wal")
+        _ = try await store.append(event("group-21"))
+        let after21 = try bytes(folder.path + "/wal")
+        _ = try await store.append(event("group-22"))
+        let after22 = try bytes(folder.path + "/wal")
+        await store.close()
+        let record21 = try #require(difference(before, after21))
+        let record22 = try #require(difference(after21, after22))
+        #expect(record22.lowerBound >= record21.upperBound)
+
+        var log = try bytes(crash.path + "/wal")
+        #expect(log == before)
+        switch damage {
+        case "torn":
+            // Only the first half of record 21 reached the disk; record 22 is whole.
+            let half = record21.lowerBound ..< record21.lowerBound + record21.count / 2
+            log.replaceSubrange(half, with: after21[half])
+        default:
+            // All of record 21 and 22 reached the disk, but one byte of 21's payload is wrong.
+            log.replaceSubrange(record21, with: after21[record21])
+            log[record21.upperBound - 3] ^= 0x40
+        }
+        log.replaceSubrange(record22, with: after22[record22])
+        try write(log, crash.path + "/wal")
+
+        let recovered = try LMDBEventStore(path: crash.path, configuration: walOnlyConfiguration())
+        #expect(recovered.recovery.groups == 20)
+        #expect(recovered.latestSequence == SequenceNumber(20))
+        #expect(try recovered.verify().events == 20)
+        // The store goes on from there: the next write is event 21, and it survives a reopen.
+        #expect(try await recovered.append(event("after")).sequence == SequenceNumber(21))
+        await recovered.close()
+        let reopened = try LMDBEventStore(path: crash.path, configuration: walOnlyConfiguration())
+        #expect(try await reopened.read { try await $0.event(at: SequenceNumber(21)) }?.body == event("after").body)
+        #expect(try reopened.verify().events == 21)
+        await reopened.close()
+    }
+
+    /// Many small groups fill the log several times over: checkpoints make room, the file is reused in a
+    /// circle (records wrap at its end), and after a crash copy the log still recovers exactly the groups
+    /// no checkpoint had applied.
+    @Test func theLogIsReusedInACircleAndStillRecovers() async throws {
+        let folder = TemporaryFolder()
+        var configuration = LMDBEventStore.Configuration()
+        configuration.writeAheadLogSize = 64 << 10
+        configuration.checkpointInterval = .seconds(3600)
+        let store = try LMDBEventStore(path: folder.path, configuration: configuration)
+        // 600 groups of at least 4 KiB each: about 40 laps of a 64 KiB log.
+        for n in 0..<600 { _ = try await store.append(event("lap-\(n)")) }
+        #expect(store.writerStatistics.checkpoints >= 30)
+        let crash = TemporaryFolder()
+        try copyAsAtACrash(folder.path, to: crash.path)
+        await store.close()
+        let recovered = try LMDBEventStore(path: crash.path, configuration: configuration)
+        #expect(recovered.recovery.groups > 0 && recovered.recovery.groups < 16)
+        #expect(recovered.latestSequence == SequenceNumber(600))
+        #expect(try recovered.verify().events == 600)
+        await recovered.close()
+    }
+}
