@@ -13,8 +13,8 @@ import RenkeiStore
 ///
 /// Change sets are merged as they accumulate, size-tiered: when the newest `fanIn` sets are of one tier
 /// (as often merged), they become one set of the next tier. So a reader consults at most `fanIn` layers a
-/// tier — a few dozen, not one per group — and each change is copied once a tier. The merge runs on the
-/// writer thread after its callers are answered; a set a checkpoint has taken is never merged.
+/// tier — a few dozen, not one per group — and each change is copied once a tier. The merges run on this
+/// thread, off the writer's path; a set a checkpoint has taken is never merged.
 final class Checkpointer: @unchecked Sendable {
     struct Settings {
         /// Checkpoint when this many write-ahead log bytes are not yet in LMDB.
@@ -76,28 +76,43 @@ final class Checkpointer: @unchecked Sendable {
         defer { condition.unlock() }
         published.append(set)
         self.head = head
-        // The first set since the last checkpoint starts the interval's clock; a full quarter starts one now.
-        if published.count == 1 || head - applied.position.offset >= settings.triggerBytes { condition.broadcast() }
+        // The first set since the last checkpoint starts the interval's clock; a full quarter starts one now;
+        // every `fanIn` new sets may be merged.
+        if published.count == 1 || head - applied.position.offset >= settings.triggerBytes || (published.count - taken) % Self.fanIn == 0 {
+            condition.broadcast()
+        }
     }
 
     static let fanIn = 8
 
-    /// Merges the newest sets while the newest `fanIn` share a tier (writer thread: it alone appends).
-    func compact() {
-        while true {
-            condition.lock()
-            let candidates = published.count - taken >= Self.fanIn ? Array(published.suffix(Self.fanIn)) : []
-            condition.unlock()
-            guard let first = candidates.first, candidates.allSatisfy({ $0.tier == first.tier }) else { return }
-            let merged = ChangeSet.merged(candidates)
-            condition.lock()
-            // A checkpoint may have begun meanwhile and taken some of them: then they stay as they are.
-            let start = published.count - Self.fanIn
-            let intact = start >= taken && published[start] === first
-            if intact { published.replaceSubrange(start..., with: [merged]) }
-            condition.unlock()
-            guard intact else { return }
+    /// The first run of `fanIn` consecutive sets of one tier after those a checkpoint has taken (with the lock).
+    private func mergeableRun() -> ArraySlice<ChangeSet>? {
+        var start = taken
+        while start + Self.fanIn <= published.count {
+            let tier = published[start].tier
+            var end = start + 1
+            while end < start + Self.fanIn && published[end].tier == tier { end += 1 }
+            if end == start + Self.fanIn { return published[start ..< end] }
+            start = end
         }
+        return nil
+    }
+
+    /// Merges one run (checkpointer thread), outside the lock; returns whether it did. The writer may
+    /// append meanwhile and a checkpoint the writer asked for may take sets: the run is put back only if
+    /// it is still there, untaken.
+    private func compactOnce() -> Bool {
+        condition.lock()
+        let run = mergeableRun().map(Array.init)
+        condition.unlock()
+        guard let run else { return false }
+        let merged = ChangeSet.merged(run)
+        condition.lock()
+        defer { condition.unlock() }
+        guard let start = published.firstIndex(where: { $0 === run[0] }), start >= taken, start + run.count <= published.count,
+              zip(published[start ..< start + run.count], run).allSatisfy({ $0 === $1 }) else { return false }
+        published.replaceSubrange(start ..< start + run.count, with: [merged])
+        return true
     }
 
     /// Waits until the write-ahead log has room up to `end` (checkpointing meanwhile).
@@ -154,6 +169,12 @@ final class Checkpointer: @unchecked Sendable {
             let pending = head - applied.position.offset
             let due = !published.isEmpty && (requested || pending >= settings.triggerBytes || Date().timeIntervalSince(last) >= settings.interval)
             if !due {
+                if mergeableRun() != nil {
+                    condition.unlock()
+                    while compactOnce() {}
+                    condition.lock()
+                    continue
+                }
                 _ = condition.wait(until: published.isEmpty ? Date(timeIntervalSinceNow: 3600) : last.addingTimeInterval(settings.interval))
                 continue
             }

@@ -214,7 +214,6 @@ final class LogWriter: @unchecked Sendable {
         notifier.publish(state.latest)
         afterCommit(state.latest)
         finish(batch, with: results)
-        checkpointer.compact()
     }
 
     /// Makes a group's changes durable and visible: one write-ahead record and one sync, then the change
