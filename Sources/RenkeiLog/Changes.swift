@@ -83,22 +83,20 @@ struct TableChanges {
 struct FrozenTable: Sendable {
     let cleared: Bool
     let values: [StoreKey: [UInt8]?]
-    /// `values`' keys in LMDB's order.
-    let keys: [StoreKey]
+    /// `values` in LMDB's key order, for ordered reads.
+    let sorted: [(key: StoreKey, value: [UInt8]?)]
 
     init(_ changes: TableChanges) {
-        cleared = changes.cleared
-        values = changes.values
-        keys = changes.values.keys.sorted(by: StoreKey.precedes)
+        self.init(cleared: changes.cleared, values: changes.values)
     }
 
-    private init(cleared: Bool, values: [StoreKey: [UInt8]?], keys: [StoreKey]) {
+    private init(cleared: Bool, values: [StoreKey: [UInt8]?]) {
         self.cleared = cleared
         self.values = values
-        self.keys = keys
+        sorted = values.map { ($0.key, $0.value) }.sorted { StoreKey.precedes($0.key, $1.key) }
     }
 
-    /// The tables' changes in order (oldest first) as one: each key's newest word, the keys sorted.
+    /// The tables' changes in order (oldest first) as one: each key's newest word.
     static func merged(_ tables: [FrozenTable]) -> FrozenTable {
         let start = tables.lastIndex(where: \.cleared) ?? 0
         let run = tables[start...]
@@ -107,21 +105,16 @@ struct FrozenTable: Sendable {
         for table in run.reversed() {
             for (key, value) in table.values where values[key] == nil { values[key] = .some(value) }
         }
-        var keys = run.flatMap(\.keys)
-        keys.sort(by: StoreKey.precedes)
-        var unique: [StoreKey] = []
-        unique.reserveCapacity(values.count)
-        for key in keys where unique.last != key { unique.append(key) }
-        return FrozenTable(cleared: tables[start].cleared, values: values, keys: unique)
+        return FrozenTable(cleared: tables[start].cleared, values: values)
     }
 
     /// The index of the first key at or after `bound` (0 for nil).
     func firstIndex(atOrAfter bound: [UInt8]?) -> Int {
         guard let bound, !bound.isEmpty else { return 0 }
-        var low = 0, high = keys.count
+        var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2
-            if compareKeys(keys[middle].bytes, bound) < 0 { low = middle + 1 } else { high = middle }
+            if compareKeys(sorted[middle].key.bytes, bound) < 0 { low = middle + 1 } else { high = middle }
         }
         return low
     }

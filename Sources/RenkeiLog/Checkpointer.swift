@@ -211,12 +211,10 @@ final class Checkpointer: @unchecked Sendable {
         do {
             try store.environment.write { txn in
                 for set in sets {
-                    for (id, table) in set.tables { try apply(table.cleared, table.keys, table.values, to: id, txn) }
+                    for (id, table) in set.tables { try apply(table, to: id, txn) }
                 }
                 if let extra {
-                    for (id, table) in extra.tables {
-                        try apply(table.cleared, table.values.keys.sorted(by: StoreKey.precedes), table.values, to: id, txn)
-                    }
+                    for (id, table) in extra.tables { try apply(FrozenTable(table), to: id, txn) }
                 }
                 try target.write(txn, store)
             }
@@ -240,25 +238,18 @@ final class Checkpointer: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func apply(_ cleared: Bool, _ keys: [StoreKey], _ values: [StoreKey: [UInt8]?], to id: UInt32, _ txn: WriteTransaction) throws {
+    private func apply(_ table: FrozenTable, to id: UInt32, _ txn: WriteTransaction) throws {
         guard let database = store.tablesByID[id] else { throw StoreError(.corrupt, "a change to unknown table \(id)") }
-        if cleared { try txn.clear(database) }
-        for key in keys {
-            if let value = values[key]! {
-                try txn.put(database, key: key.bytes, value: value)
-            } else {
-                _ = try txn.delete(database, key: key.bytes)
-            }
-        }
+        try store.apply(table, to: database, txn)
     }
 }
 
 extension LogStore {
-    /// Applies one table's recovered changes to LMDB (at open, before anything else runs).
-    func applyRecovered(_ changes: TableChanges, to database: Database, _ txn: WriteTransaction) throws {
-        if changes.cleared { try txn.clear(database) }
-        for key in changes.values.keys.sorted(by: StoreKey.precedes) {
-            if let value = changes.values[key]! {
+    /// Applies one table's changes to LMDB, in key order (a checkpoint's, or recovery's at open).
+    func apply(_ table: FrozenTable, to database: Database, _ txn: WriteTransaction) throws {
+        if table.cleared { try txn.clear(database) }
+        for (key, value) in table.sorted {
+            if let value {
                 try txn.put(database, key: key.bytes, value: value)
             } else {
                 _ = try txn.delete(database, key: key.bytes)

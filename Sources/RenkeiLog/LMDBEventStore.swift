@@ -177,7 +177,7 @@ public final class LMDBEventStore: EventStore {
             checkpoint = WALCheckpoint(position: end, group: lastGroup)
             try environment.write { txn in
                 for group in groups {
-                    for (name, changes) in group { try store.applyRecovered(changes, to: databases[name]!, txn) }
+                    for (name, changes) in group { try store.apply(FrozenTable(changes), to: databases[name]!, txn) }
                 }
                 try checkpoint.write(txn, store)
             }

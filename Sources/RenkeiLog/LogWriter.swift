@@ -61,7 +61,7 @@ final class LogWriter: @unchecked Sendable {
     var statistics: WriterStatistics {
         var statistics = counters.withLock { $0 }
         statistics.peakQueuedBytes = admission.peakBytes
-        statistics.checkpoints = checkpointer.statistics.checkpoints
+        (statistics.checkpoints, statistics.pendingLogBytes) = checkpointer.statistics
         return statistics
     }
 
@@ -262,6 +262,8 @@ public struct WriterStatistics: Sendable, Hashable {
     public var directCommits = 0
     /// Checkpoints: change sets moved from the write-ahead log into LMDB, each in one durable commit.
     public var checkpoints = 0
+    /// Bytes of the write-ahead log not yet in LMDB (what a crash now would leave to recovery).
+    public var pendingLogBytes: UInt64 = 0
     /// Write requests in those commits (including ones refused and rolled back).
     public var requests = 0
     /// Commits that failed as a whole (a full disk), failing every request in them.

@@ -79,48 +79,53 @@ struct StoreView {
             }
             return
         }
-        func inRange(_ key: [UInt8]) -> Bool { upperBound.map { compareKeys(key, $0) < 0 } ?? true }
         var positions = tables.map { $0.firstIndex(atOrAfter: lowerBound) }
-        try transaction.withCursor(database) { cursor in
-            var lmdbKey: [UInt8]? = nil
-            if lmdbVisible, try lowerBound.map({ try cursor.seek(atOrAfter: $0) }) ?? cursor.first() {
-                lmdbKey = try cursor.currentKey
+        /// The smallest next key among the layers (within the range), and the newest layer holding it.
+        func nextLayerKey() -> (key: [UInt8], speaker: Int)? {
+            var best: (key: [UInt8], speaker: Int)? = nil
+            for (index, table) in tables.enumerated() where positions[index] < table.sorted.count {
+                let key = table.sorted[positions[index]].key.bytes
+                if best == nil || compareKeys(key, best!.key) < 0 { best = (key, index) }
             }
+            guard let best, upperBound.map({ compareKeys(best.key, $0) < 0 }) ?? true else { return nil }
+            return best
+        }
+        enum Step { case emitted, stop, end, shadowed, layerFirst }
+        try transaction.withCursor(database) { cursor in
+            var lmdbValid = try lmdbVisible && (lowerBound.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first())
+            var layerKey = nextLayerKey()
             while true {
-                // The smallest key among the layers' next keys; the newest layer holding it speaks for it.
-                var smallest: [UInt8]? = nil
-                var speaker = -1
-                for (index, table) in tables.enumerated() where positions[index] < table.keys.count {
-                    let key = table.keys[positions[index]].bytes
-                    if smallest == nil || compareKeys(key, smallest!) < 0 { smallest = key; speaker = index }
-                }
-                if let key = lmdbKey, !inRange(key) { lmdbKey = nil }
-                if let candidate = smallest, !inRange(candidate) { smallest = nil }
-                let fromLMDB: Bool
-                switch (smallest, lmdbKey) {
-                case (nil, nil): return
-                case (nil, .some): fromLMDB = true
-                case (.some, nil): fromLMDB = false
-                case (.some(let a), .some(let b)): fromLMDB = compareKeys(b, a) < 0
-                }
-                if fromLMDB {
-                    let more = try cursor.withCurrent { key, value in
-                        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
+                // LMDB's entries before the layers' next key, compared in place.
+                scan: while lmdbValid {
+                    let step = try cursor.withCurrent { key, value -> Step in
+                        try key.withUnsafeBytes { k -> Step in
+                            if let upperBound, upperBound.withUnsafeBytes({ compareKeys(k, $0) }) >= 0 { return .end }
+                            if let layerKey {
+                                let order = layerKey.key.withUnsafeBytes { compareKeys(k, $0) }
+                                if order == 0 { return .shadowed }
+                                if order > 0 { return .layerFirst }
+                            }
+                            return try value.withUnsafeBytes { v in try body(k, v) } ? .emitted : .stop
+                        }
                     }
-                    guard more else { return }
-                    lmdbKey = try cursor.next() ? cursor.currentKey : nil
-                    continue
+                    switch step {
+                    case .emitted: lmdbValid = try cursor.next()
+                    case .stop: return
+                    case .end: lmdbValid = false
+                    case .shadowed: lmdbValid = try cursor.next(); break scan
+                    case .layerFirst: break scan
+                    }
                 }
-                let key = smallest!
-                let value = tables[speaker].values[StoreKey(key)]!
-                for index in tables.indices where positions[index] < tables[index].keys.count && tables[index].keys[positions[index]].bytes == key {
+                guard let (key, speaker) = layerKey else { return }
+                let value = tables[speaker].sorted[positions[speaker]].value
+                for index in tables.indices where positions[index] < tables[index].sorted.count && tables[index].sorted[positions[index]].key.bytes == key {
                     positions[index] += 1
                 }
-                if lmdbKey == key { lmdbKey = try cursor.next() ? cursor.currentKey : nil }
                 if let value {
                     let more = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
                     guard more else { return }
                 }
+                layerKey = nextLayerKey()
             }
         }
     }

@@ -13,6 +13,17 @@ final class TemporaryFolder {
 
 func key(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.bigEndian) { Array($0) } }
 
+/// Runs a system command quietly and returns its exit status.
+func run(_ arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
 @Suite struct EnvironmentTests {
     @Test func committedWritesAreVisibleAndThrownWritesLeaveNothing() throws {
         let folder = TemporaryFolder()
@@ -183,6 +194,32 @@ func key(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.bigEndian) { Array($0) 
         let env = try Environment(path: folder.path)
         let scratch = try env.database(named: "scratch")
         #expect(try env.read { try $0.count(scratch) } == 100)
+    }
+
+    /// Creating a database on a full file system: `mdb_dbi_open` works in memory, and the commit that would
+    /// write the new root fails. The handle from that failed commit must not be kept (LMDB closed it): once
+    /// there is room, asking again creates the database for real, and it holds what is written to it.
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aDatabaseWhoseCreationFailedToCommitIsNotRemembered() throws {
+        let folder = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        #expect(try run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", folder.path]) == 0, "mount tmpfs")
+        defer { _ = try? run(["umount", "-l", folder.path]) }
+        let env = try Environment(path: folder.path)
+        // Fill every free byte of the file system.
+        let filler = folder.path + "/filler"
+        let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: filler, contents: nil); return filler }()))
+        let page = Data(repeating: 0xEE, count: 4096)
+        while (try? handle.write(contentsOf: page)) != nil {}
+        try handle.close()
+        let refused = try #require(throws: LMDBError.self) { try env.database(named: "later") }
+        #expect(refused.code == .diskFull || refused.code == .ioError, "\(refused)")
+        // Room again: the database is created now, and its handle reads and writes it.
+        try FileManager.default.removeItem(atPath: filler)
+        let later = try env.database(named: "later")
+        try env.write { txn in try txn.put(later, key: key(1), value: Array("kept".utf8)) }
+        #expect(try env.read { try $0.get(later, key: key(1)) } == Array("kept".utf8))
+        env.close()
     }
 
     @Test func aFullMapGivesATypedErrorAndTheEnvironmentStaysUsable() throws {

@@ -5,6 +5,8 @@
 //
 //   renkei-storebench --folder DIR --clients 16 --puts 3 --seconds 10    prints one line of JSON
 //   renkei-storebench payloads --to DIR --count 64                       writes the payload files
+//   renkei-storebench recovery --folder DIR --gib 1                      times recovery of 1 GiB of log
+//   renkei-storebench scan --folder DIR                                  header scan of a million events
 import ArgumentParser
 import CarePlanStandard
 import Foundation
@@ -33,7 +35,7 @@ struct StoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-storebench",
         abstract: "Durable appends through the storage protocol / 保存層への永続追記の計測",
-        subcommands: [Append.self, Payloads.self],
+        subcommands: [Append.self, Payloads.self, Recovery.self, Fill.self, Scan.self],
         defaultSubcommand: Append.self
     )
 }
@@ -46,7 +48,7 @@ struct Append: AsyncParsableCommand {
     @Option(help: "Key-space entries at random keys per append (0 to 3).") var puts = 0
     @Option(help: "How long to append, in seconds.") var seconds = 10.0
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
-    @Option(help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
+    @Option(name: .customLong("wal-mib"), help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
 
     func validate() throws {
         guard (1...1024).contains(clients) else { throw ValidationError("--clients: 1 to 1024") }
@@ -95,6 +97,131 @@ struct Append: AsyncParsableCommand {
         await store.close()
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(#"{"engine":"lmdb","clients":\#(clients),"puts":\#(puts),"appends":\#(appends),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(appends) / wall)),"commits":\#(statistics.commits),"checkpoints":\#(statistics.checkpoints)}"#)
+    }
+}
+
+/// The time recovery takes at open: a child process appends until `--gib` GiB of write-ahead log wait for
+/// a checkpoint (none runs), then exits without closing the store — a crash, as far as the store can tell
+/// (everything acknowledged is synced in the log) — and this process opens the folder and reports.
+struct Recovery: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "recovery", abstract: "Time recovery of a write-ahead log left by a crash; prints JSON.")
+
+    @Option(help: "A new data folder.") var folder: String
+    @Option(help: "GiB of write-ahead log to leave to recovery (0.01 to 8).") var gib = 1.0
+
+    func validate() throws {
+        guard gib >= 0.01 && gib <= 8 else { throw ValidationError("--gib: 0.01 to 8") }
+    }
+
+    func run() async throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["fill", "--folder", folder, "--gib", String(gib)]
+        try child.run()
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else { throw ValidationError("the filling process failed (\(child.terminationStatus))") }
+        let started = ContinuousClock.now
+        let store = try LMDBEventStore(path: folder, configuration: Fill.storeConfiguration(gib: gib))
+        let opened = ContinuousClock.now - started
+        let report = store.recovery
+        let events = store.latestSequence.rawValue
+        await store.close()
+        func seconds(_ duration: Duration) -> String {
+            String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        }
+        print(#"{"recoveredGroups":\#(report.groups),"recoveredBytes":\#(report.bytes),"recoverySeconds":\#(seconds(report.duration)),"openSeconds":\#(seconds(opened)),"events":\#(events)}"#)
+    }
+}
+
+/// The child of `recovery`: appends until the log holds `--gib` GiB that no checkpoint applied, then exits.
+struct Fill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fill", abstract: "(for recovery) Append, then exit without closing.", shouldDisplay: false)
+
+    @Option var folder: String
+    @Option var gib = 1.0
+
+    /// A log large enough that a quarter of it is more than `gib`, and no checkpoint by time.
+    static func storeConfiguration(gib: Double) throws -> LMDBEventStore.Configuration {
+        var configuration = LMDBEventStore.Configuration()
+        configuration.keySpaces = try ["mailbox", "audit", "idempotency"].map { try KeySpace($0) }
+        configuration.writeAheadLogSize = (Int(gib * 4.4 * 1024) + 64) << 20
+        configuration.checkpointInterval = .seconds(24 * 3600)
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try Self.storeConfiguration(gib: gib)
+        let store = try LMDBEventStore(path: folder, configuration: configuration)
+        let files = payloads(count: 64)
+        let counter = Counter()
+        let target = UInt64(gib * Double(1 << 30))
+        let office = Actor.office(OfficeNumber(rawValue: "1310000001")!)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    while store.writerStatistics.pendingLogBytes < target {
+                        let n = counter.next()
+                        var file = files[n % files.count]
+                        let stamp = Array(String(n).utf8)
+                        file.replaceSubrange(7..<(7 + stamp.count), with: stamp)
+                        let blob = try store.prepareBlob(file, kind: "UPPLAN", dictionaryID: nil)
+                        _ = try await store.commit(StoreWrite(
+                            events: [NewEvent(kind: EventKind(rawValue: 7), body: Array("upload \(n) \(blob.hash.hex)".utf8), actor: office, requestID: .random())],
+                            blobs: [blob],
+                            changes: configuration.keySpaces.map { .put($0, key: Array("\($0.name) \(n)".utf8), value: blob.hash.bytes) }
+                        ))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Exit with the store open: nothing more reaches LMDB, as in a crash after the last acknowledgement.
+        Foundation.exit(0)
+    }
+}
+
+/// Catch-up reads: every envelope of a million-event log, in pages of 10,000 through the protocol, as a
+/// subscriber catching up reads them; the median of five passes.
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scan", abstract: "Time a header scan of a million events; prints JSON.")
+
+    @Option(help: "A new data folder.") var folder: String
+
+    func run() async throws {
+        let store = try LMDBEventStore(path: folder)
+        for chunk in 0..<100 {
+            let events = (0..<10_000).map { n in
+                NewEvent(kind: EventKind(rawValue: UInt16(1 + n % 9)), body: Array("event \(chunk * 10_000 + n) office 1310000001".utf8), actor: .system, requestID: .none)
+            }
+            _ = try await store.commit(StoreWrite(events: events))
+        }
+        // Right after the writes, with checkpoints still moving them into LMDB; then from LMDB alone.
+        let pending = try await Self.medianRate(store)
+        await store.close()
+        let reopened = try LMDBEventStore(path: folder)
+        let checkpointed = try await Self.medianRate(reopened)
+        await reopened.close()
+        print(#"{"events":1000000,"envelopesPerSecond":\#(Int(checkpointed)),"whileCheckpointing":\#(Int(pending))}"#)
+    }
+
+    static func medianRate(_ store: LMDBEventStore) async throws -> Double {
+        var rates: [Double] = []
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            let count = try await store.read { snapshot in
+                var count = 0, next = SequenceNumber.first
+                while true {
+                    let page = try await snapshot.envelopes(from: next, limit: 10_000)
+                    guard let last = page.last else { break }
+                    count += page.count
+                    next = last.sequence.next
+                }
+                return count
+            }
+            let elapsed = ContinuousClock.now - started
+            rates.append(Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        }
+        return rates.sorted()[2]
     }
 }
 
