@@ -153,9 +153,11 @@ public final class LMDBEventStore: EventStore {
         )
     }
 
-    /// Opens (or creates) the write-ahead log and applies to LMDB, in one durable commit, every whole
-    /// group record after the position LMDB holds: the acknowledged work a crash left only in the log.
-    /// Reading stops at the first record that is not whole and next in line (see `WriteAheadLog`).
+    /// Opens (or creates) the write-ahead log and applies to LMDB every whole group record after the
+    /// position LMDB holds: the acknowledged work a crash left only in the log. Reading stops at the first
+    /// record that is not whole and next in line (see `WriteAheadLog`). Records are applied as they are
+    /// read, in durable commits of about 64 MiB, each recording how far it got, so memory stays bounded and
+    /// a crash during recovery resumes where the last of those commits ended.
     static func recover(_ store: LogStore, folder: String, walSize: UInt64) throws -> (WriteAheadLog, WALCheckpoint, RecoveryReport) {
         let started = ContinuousClock.now
         let environment = store.environment
@@ -163,32 +165,42 @@ public final class LMDBEventStore: EventStore {
         var checkpoint = try environment.read { txn in try WALCheckpoint.read(txn, store) }
         var wal = try WriteAheadLog(folder: folder, capacity: walSize, create: !hasLog)
         if !hasLog { try environment.write { txn in try checkpoint.write(txn, store) } }
-        var groups: [[(name: String, changes: TableChanges)]] = []
-        var bytes = 0
-        let (end, lastGroup) = try wal.scan(from: checkpoint.position, after: checkpoint.group) { _, payload, _ in
-            groups.append(try GroupPayload.decode(payload))
-            bytes += payload.count
-        }
-        if !groups.isEmpty {
-            var databases = store.tablesByName
-            for name in Set(groups.joined().map(\.name)) where databases[name] == nil {
-                databases[name] = try environment.database(named: name)
-            }
-            checkpoint = WALCheckpoint(position: end, group: lastGroup)
-            try environment.write { txn in
-                for group in groups {
-                    for (name, changes) in group { try store.apply(FrozenTable(changes), to: databases[name]!, txn) }
+        var databases = store.tablesByName
+        var groups = 0, bytes = 0
+        while true {
+            var chunkGroups = 0, chunkBytes = 0
+            var unknown: String?
+            do {
+                try environment.write { txn in
+                    let (end, last) = try wal.scan(from: checkpoint.position, after: checkpoint.group, maximumBytes: 64 << 20) { _, payload, _ in
+                        for (name, changes) in try GroupPayload.decode(payload) {
+                            guard let database = databases[name] else {
+                                unknown = name
+                                throw StoreError(.unknownKeySpace, name)
+                            }
+                            try store.apply(FrozenTable(changes), to: database, txn)
+                        }
+                        chunkGroups += 1
+                        chunkBytes += payload.count
+                    }
+                    if chunkGroups > 0 { try WALCheckpoint(position: end, group: last).write(txn, store) }
                 }
-                try checkpoint.write(txn, store)
+            } catch where unknown != nil {
+                // A table this open did not declare (a key space of another configuration): open it, retry.
+                databases[unknown!] = try environment.database(named: unknown!)
+                continue
             }
+            guard chunkGroups > 0 else { break }
+            checkpoint = try environment.read { txn in try WALCheckpoint.read(txn, store) }
+            groups += chunkGroups
+            bytes += chunkBytes
         }
         if wal.capacity != walSize {
             // Everything is in LMDB now: the log may take its configured size.
             try WriteAheadLog.createZeroFilled(folder: folder, capacity: walSize)
             wal = try WriteAheadLog(folder: folder, capacity: walSize, create: false)
         }
-        let report = RecoveryReport(groups: groups.count, bytes: bytes, duration: ContinuousClock.now - started)
-        return (wal, checkpoint, report)
+        return (wal, checkpoint, RecoveryReport(groups: groups, bytes: bytes, duration: ContinuousClock.now - started))
     }
 
     deinit { closeSynchronously() }

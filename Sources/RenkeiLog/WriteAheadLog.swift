@@ -169,10 +169,13 @@ final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Reads the whole records after `position` that continue the chain (group numbers above `group`), in
-    /// order, calling `body` with each group's number, payload and end; returns where the chain stops.
-    func scan(from position: WALPosition, after group: UInt64, _ body: (UInt64, [UInt8], WALPosition) throws -> Void) throws -> (end: WALPosition, group: UInt64) {
+    /// order, calling `body` with each group's number, payload and end; returns where the chain stops, or
+    /// where it paused once the payloads read reached `maximumBytes`.
+    func scan(from position: WALPosition, after group: UInt64, maximumBytes: Int = .max,
+              _ body: (UInt64, [UInt8], WALPosition) throws -> Void) throws -> (end: WALPosition, group: UInt64) {
         var position = position
         var lastGroup = group
+        var bytes = 0
         var header = [UInt8](repeating: 0, count: Self.headerSize)
         while true {
             let inFile = position.offset % capacity
@@ -202,6 +205,8 @@ final class WriteAheadLog: @unchecked Sendable {
                 try body(fields.group, payload, end)
                 position = end
                 lastGroup = fields.group
+                bytes += payload.count
+                if bytes >= maximumBytes { return (position, lastGroup) }
             }
         }
         return (position, lastGroup)
