@@ -168,7 +168,6 @@ struct GroupChanges {
     private(set) var group: [UInt32: TableChanges] = [:]
     private var current: [UInt32: TableChanges] = [:]
 
-    var isEmpty: Bool { group.isEmpty }
     var tables: [UInt32: TableChanges] { group }
 
     /// What the two layers say about `key` in table `id` (nil: look below).

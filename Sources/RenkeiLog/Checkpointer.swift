@@ -32,7 +32,7 @@ final class Checkpointer: @unchecked Sendable {
     /// How many of the oldest sets a checkpoint is applying now.
     private var taken = 0
     /// What LMDB durably holds.
-    private(set) var applied: WALCheckpoint
+    private var applied: WALCheckpoint
     /// The write-ahead log's end.
     private var head: UInt64
     private var requested = false
@@ -43,7 +43,7 @@ final class Checkpointer: @unchecked Sendable {
     private var transientFailure: StoreError?
     /// Serialises checkpoints (the thread's, and those a caller asks for and waits on).
     private let applying = NSLock()
-    private(set) var checkpoints = 0
+    private var checkpoints = 0
 
     init(store: LogStore, capacity: UInt64, applied: WALCheckpoint, head: UInt64, settings: Settings) {
         self.store = store

@@ -8,16 +8,18 @@ import Synchronization
 
 /// The embedded store: the storage protocol on one LMDB environment in a data folder — the event log,
 /// content-addressed files, the RFC 9162 Merkle tree, zstd dictionaries and the declared key spaces, so
-/// that one transaction covers an upload's events and the projections folded from them.
+/// that one write covers an upload's events and the projections folded from them.
 ///
-/// Writes go through one writer thread with group commit: many callers' writes share one transaction
-/// and one durable sync; each is applied in its own nested transaction, so a refused write changes
-/// nothing while the rest of its batch commits. Reads run anywhere, each at one snapshot.
+/// Writes go through one writer thread with group commit: many callers' writes become one record of the
+/// write-ahead log (`wal`) and one `fdatasync`; a refused write drops only its own changes while the rest
+/// of its batch commits. Acknowledged changes are visible to every later snapshot at once, layered over
+/// LMDB, and a checkpointer thread moves them into LMDB in large durable commits. Reads run anywhere,
+/// each at one snapshot.
 /// Only one store may have a data folder open for writing at a time, across processes (`writer.lock`);
 /// `LMDBStoreReader` reads a folder another process is writing.
 public final class LMDBEventStore: EventStore {
     /// Settings, with defaults for a platform store. There is no way to open the store without syncing
-    /// each commit: an acknowledged write is on disk.
+    /// each group: an acknowledged write is on disk.
     public struct Configuration: Sendable {
         /// The key spaces to open beside the log, for the domain's projections.
         public var keySpaces: [KeySpace] = []
