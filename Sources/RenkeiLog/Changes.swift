@@ -64,15 +64,6 @@ struct TableChanges {
         return cleared ? .some(nil) : nil
     }
 
-    /// Takes `newer` on top of these changes.
-    mutating func absorb(_ newer: TableChanges) {
-        if newer.cleared {
-            self = newer
-        } else {
-            values.merge(newer.values) { _, new in new }
-        }
-    }
-
     /// Bytes of keys and values, roughly what the changes hold in memory.
     var bytes: Int {
         values.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) + 16 }
@@ -162,38 +153,49 @@ final class ChangeSet: Sendable {
     }
 }
 
-/// The changes of the group being committed, in two layers: the writes already taken into the group, and
-/// the one being applied now (discarded alone if it fails).
+/// The changes of the group being committed. The write being applied changes the group directly and
+/// keeps an undo list, so that a write that fails is taken back alone and one that succeeds costs nothing
+/// more.
 struct GroupChanges {
-    private(set) var group: [UInt32: TableChanges] = [:]
-    private var current: [UInt32: TableChanges] = [:]
+    private(set) var tables: [UInt32: TableChanges] = [:]
+    /// How to take back the current write: each table it touched as it was before (nil: absent).
+    private var undo: [(id: UInt32, key: StoreKey?, before: TableChanges?, value: [UInt8]??)] = []
 
-    var tables: [UInt32: TableChanges] { group }
-
-    /// What the two layers say about `key` in table `id` (nil: look below).
+    /// What the group says about `key` in table `id` (nil: look below).
     func lookup(_ id: UInt32, _ key: StoreKey) -> [UInt8]?? {
-        if let found = current[id]?.lookup(key) { return found }
-        return group[id]?.lookup(key)
+        tables[id]?.lookup(key)
     }
 
-    mutating func put(_ id: UInt32, _ key: StoreKey, _ value: [UInt8]) {
-        current[id, default: TableChanges()].values[key] = .some(value)
-    }
+    mutating func put(_ id: UInt32, _ key: StoreKey, _ value: [UInt8]) { set(id, key, value) }
 
-    mutating func delete(_ id: UInt32, _ key: StoreKey) {
-        current[id, default: TableChanges()].values[key] = .some(nil)
+    mutating func delete(_ id: UInt32, _ key: StoreKey) { set(id, key, nil) }
+
+    private mutating func set(_ id: UInt32, _ key: StoreKey, _ value: [UInt8]?) {
+        if tables[id] == nil {
+            undo.append((id, nil, nil, nil))
+            tables[id] = TableChanges()
+        }
+        undo.append((id, key, nil, tables[id]!.values[key]))
+        tables[id]!.values[key] = .some(value)
     }
 
     mutating func clear(_ id: UInt32) {
-        current[id] = TableChanges(cleared: true, values: [:])
+        undo.append((id, nil, tables[id], nil))
+        tables[id] = TableChanges(cleared: true, values: [:])
     }
 
-    /// The current write succeeded: its changes join the group.
-    mutating func keepWrite() {
-        for (id, table) in current { group[id, default: TableChanges()].absorb(table) }
-        current = [:]
-    }
+    /// The current write succeeded: its changes stay in the group.
+    mutating func keepWrite() { undo.removeAll(keepingCapacity: true) }
 
-    /// The current write failed: its changes are dropped.
-    mutating func dropWrite() { current = [:] }
+    /// The current write failed: its changes are taken back, newest first.
+    mutating func dropWrite() {
+        for step in undo.reversed() {
+            if let key = step.key {
+                tables[step.id]!.values[key] = step.value
+            } else {
+                tables[step.id] = step.before
+            }
+        }
+        undo.removeAll(keepingCapacity: true)
+    }
 }

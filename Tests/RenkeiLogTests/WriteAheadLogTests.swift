@@ -1,6 +1,6 @@
 import Foundation
 import RenkeiCrypto
-import RenkeiLog
+@testable import RenkeiLog
 import RenkeiModel
 import RenkeiStore
 import Testing
@@ -127,4 +127,29 @@ private func difference(_ a: [UInt8], _ b: [UInt8]) -> Range<Int>? {
         #expect(try recovered.verify().events == 600)
         await recovered.close()
     }
+}
+
+/// A failed write inside a group is taken back exactly: values it overwrote, keys it added or deleted,
+/// tables it cleared or created; the writes kept before it stay.
+@Test func aFailedWriteIsTakenBackAloneFromItsGroup() {
+    func key(_ text: String) -> StoreKey { StoreKey(Array(text.utf8)) }
+    var changes = GroupChanges()
+    changes.put(1, key("a"), [1])
+    changes.put(1, key("b"), [2])
+    changes.put(2, key("x"), [9])
+    changes.keepWrite()
+    let kept = changes.tables.mapValues { FrozenTable($0).sorted.map { "\($0.key.bytes)=\(String(describing: $0.value))" } }
+
+    changes.put(1, key("a"), [7])     // overwrite
+    changes.delete(1, key("b"))       // delete
+    changes.put(1, key("c"), [3])     // add
+    changes.clear(2)                  // clear a table
+    changes.put(2, key("y"), [8])
+    changes.put(3, key("new"), [5])   // a table the group had not touched
+    #expect(changes.lookup(1, key("a")) == .some([7]) && changes.lookup(1, key("b")) == .some(nil))
+    changes.dropWrite()
+
+    #expect(changes.tables.mapValues { FrozenTable($0).sorted.map { "\($0.key.bytes)=\(String(describing: $0.value))" } } == kept)
+    #expect(changes.lookup(1, key("a")) == .some([1]) && changes.lookup(1, key("c")) == nil && changes.lookup(2, key("x")) == .some([9]))
+    #expect(changes.tables[3] == nil && changes.tables[2]?.cleared == false)
 }
