@@ -18,18 +18,21 @@ final class WriteRequest: @unchecked Sendable {
     func finish(_ result: Result<CommitReceipt, any Error>) { continuation.resume(with: result) }
 }
 
-/// The single writer thread and its queue: group commit.
+/// The single writer and its queue: group commit, in two stages.
 ///
-/// Requests queue up while a commit is syncing; the thread then takes them (up to the batch's count and
-/// byte bounds), decides each against one snapshot with the batch's earlier writes on top (a refused write
-/// drops only its own changes), writes the batch's changes as one write-ahead record with one sync, and
-/// only then publishes the change set to readers, installs dictionaries the batch brought, resumes the
-/// callers in log order and wakes the tails. The checkpointer moves change sets into LMDB later. When fewer requests are queued than callers were active at the last
-/// commit, it waits up to the group-commit window for them.
+/// Requests queue up while a group is being synced. The writer thread takes them (up to the batch's count
+/// and byte bounds) and decides each against one snapshot — LMDB, the published change sets and the groups
+/// decided but not yet synced — with the batch's earlier writes on top (a refused write drops only its own
+/// changes); it builds the group's write-ahead record and hands the group to the syncer thread. The syncer
+/// writes the record with one sync, and only then publishes the change set to readers, installs the
+/// dictionaries the batch brought, resumes the callers in log order and wakes the tails. So the next group
+/// is decided while the last one syncs. A group that fails fails the groups decided on top of it, and the
+/// writer starts again from what is durable. The checkpointer moves change sets into LMDB later.
 ///
-/// The thread owns the end of the store's life: when asked to stop it finishes the queue, then closes the
-/// environment and releases the folder's writer lock itself, so a stop requested on the writer thread (the
-/// last reference to the store dropped by a write's own closure) never waits for itself.
+/// The writer thread owns the end of the store's life: when asked to stop it finishes the queue, lets the
+/// syncer finish, then closes the environment and releases the folder's writer lock itself, so a stop
+/// requested on either thread (the last reference to the store dropped by a write's own closure) never
+/// waits for itself.
 final class LogWriter: @unchecked Sendable {
     struct Settings {
         var maximumBatchSize: Int
@@ -53,9 +56,12 @@ final class LogWriter: @unchecked Sendable {
     private var state: WriterState // writer thread only
     private let wal: WriteAheadLog
     private let checkpointer: Checkpointer
-    private var walHead: WALPosition // writer thread only
+    private let pipeline: Pipeline
+    private var walHead: WALPosition // writer thread only: the log's end after the groups decided
     private var nextGroup: UInt64 // writer thread only
-    private var broken: StoreError? // writer thread only
+    /// The change sets decided but not yet published, oldest first (writer thread only).
+    private var inflight: [ChangeSet] = []
+    private var syncerThreadID: pthread_t?
     private let counters = Mutex(WriterStatistics())
 
     var statistics: WriterStatistics {
@@ -73,6 +79,7 @@ final class LogWriter: @unchecked Sendable {
         self.checkpointer = checkpointer
         self.walHead = walHead
         self.nextGroup = nextGroup
+        pipeline = Pipeline(head: walHead, group: nextGroup - 1)
         self.applier = applier
         self.state = state
         self.notifier = notifier
@@ -80,16 +87,25 @@ final class LogWriter: @unchecked Sendable {
         self.settings = settings
         self.afterCommit = afterCommit
         self.onStopped = onStopped
+        let syncer = Thread { [self] in
+            condition.lock()
+            syncerThreadID = pthread_self()
+            condition.unlock()
+            runSyncer()
+        }
+        syncer.name = "renkei-store-syncer"
+        syncer.start()
         let thread = Thread { [self] in run() }
         thread.name = "renkei-store-writer"
         thread.start()
     }
 
-    /// Whether the calling thread is the writer's.
+    /// Whether the calling thread is the writer's or the syncer's (where a write's closures run and its
+    /// request is released).
     var isWriterThread: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        return [threadID, syncerThreadID].contains { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
     /// Queues `request`; false once the writer is stopping.
@@ -108,7 +124,7 @@ final class LogWriter: @unchecked Sendable {
         condition.lock()
         stopping = true
         condition.broadcast()
-        let onWriter = threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        let onWriter = [threadID, syncerThreadID].contains { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
         if wait && !onWriter {
             while running { condition.wait() }
         }
@@ -122,6 +138,7 @@ final class LogWriter: @unchecked Sendable {
         while let batch = nextBatch() {
             commit(batch)
         }
+        pipeline.stop()
         // Stopped: the environment closes and the folder's lock is released here, after the last commit.
         onStopped()
         condition.lock()
@@ -155,19 +172,36 @@ final class LogWriter: @unchecked Sendable {
         return batch
     }
 
+    /// Decides a batch and hands it to the syncer. The decision sees the store as of the groups decided
+    /// before it, synced or not: LMDB, the published change sets, and the sets still on their way to disk.
     private func commit(_ batch: [WriteRequest]) {
-        if let broken {
-            finish(batch, with: batch.map { _ in .failure(broken) })
+        // At most one decided group waits behind the one being synced, so groups stay large.
+        let (failure, resync) = pipeline.waitForRoom()
+        if let failure, failure.fatal {
+            finish(batch, with: batch.map { _ in .failure(failure.error) })
             return
         }
+        if resync {
+            // A group failed (a full disk, say), and those decided on top of it with it: start again from
+            // what is durable.
+            do {
+                try resynchronize()
+            } catch {
+                finish(batch, with: batch.map { _ in .failure(storeError(error)) })
+                return
+            }
+        }
+        let synced = pipeline.syncedGroup
+        inflight.removeAll { $0.groups.upperBound <= synced }
         var results = [Result<CommitReceipt, any Error>]()
         var installed: [ZstdDictionaryBox] = []
         var newState = state
         var tables: [UInt32: TableChanges] = [:]
         do {
-            // Decide every write against one snapshot (LMDB and the change sets it does not hold yet) with
-            // the group's earlier writes on top; a refused write drops only its own changes.
-            let layers = checkpointer.layers
+            // Decide every write against one snapshot with the group's earlier writes on top; a refused write
+            // drops only its own changes. The layers are taken before the LMDB snapshot begins (see
+            // `StoreView`); a set both in flight and just published appears twice, which changes nothing.
+            let layers = checkpointer.layers + inflight
             try store.environment.read { txn in
                 var working = Working(view: try StoreView(transaction: txn, store: store, published: layers))
                 for request in batch {
@@ -190,55 +224,90 @@ final class LogWriter: @unchecked Sendable {
             finish(batch, with: batch.map { _ in .failure(storeError(error)) })
             return
         }
+        var stage = Stage(batch: batch, results: results, dictionaries: installed, tables: tables, group: 0, latest: newState.latest,
+                          set: nil, record: nil, head: walHead)
         if !tables.isEmpty {
-            do {
-                try persist(tables, latest: newState.latest)
-            } catch {
-                counters.withLock { $0.failedCommits += 1 }
-                finish(batch, with: batch.map { _ in .failure(error) })
-                return
+            stage.group = nextGroup
+            nextGroup += 1
+            let payload = GroupPayload.encode(tables) { store.tablesByID[$0]?.name ?? "?" }
+            if payload.count <= wal.maximumPayload {
+                let record = wal.prepare(payload, group: stage.group, after: walHead)
+                stage.record = record
+                walHead = record.end
             }
+            let set = ChangeSet(tables: tables, groups: stage.group...stage.group, walEnd: walHead, latest: newState.latest)
+            stage.set = set
+            inflight.append(set)
         }
-        // Durable: only now may later writes compress with the dictionaries this batch installed.
-        for box in installed { store.registry.insert(box.dictionary) }
-        let refused = results.filter { if case .failure = $0 { true } else { false } }.count
-        counters.withLock {
-            $0.commits += 1
-            $0.requests += batch.count
-            if refused > 0 && refused < batch.count { $0.mixedBatches += 1 }
-        }
+        state = newState
         condition.lock()
         expectedBatch = batch.count + pending.count
         condition.unlock()
-        state = newState
-        notifier.publish(state.latest)
-        afterCommit(state.latest)
-        finish(batch, with: results)
+        pipeline.enqueue(stage)
     }
 
-    /// Makes a group's changes durable and visible: one write-ahead record and one sync, then the change
-    /// set is published for readers. A group too large for the log goes to LMDB directly, in a checkpoint
-    /// of its own. A failed write or sync of the log leaves its state unknown (a failed fsync may have
-    /// dropped pages), so the writer then refuses everything until the store is reopened and recovered.
-    private func persist(_ tables: [UInt32: TableChanges], latest: SequenceNumber) throws {
-        let group = nextGroup
-        try checkpointer.makeRoomIfFull()
-        let payload = GroupPayload.encode(tables) { store.tablesByID[$0]?.name ?? "?" }
-        if payload.count > wal.maximumPayload {
-            try checkpointer.checkpointNow(extra: (tables, group, walHead))
-            counters.withLock { $0.directCommits += 1 }
-        } else {
-            try checkpointer.waitForRoom(upTo: wal.end(after: walHead.offset, payloadCount: payload.count))
-            do {
-                walHead = try wal.append(payload, group: group, after: walHead)
-            } catch {
-                let failure = StoreError(.ioFailure, "the write-ahead log could not be written or synced (\(error)); no more writes are accepted until the store is reopened")
-                broken = failure
-                throw failure
+    /// After a failed group: waits until nothing is in flight, then takes the writer's state from what is
+    /// durable and published.
+    private func resynchronize() throws {
+        let good = pipeline.drainAndReset()
+        inflight = []
+        walHead = good.head
+        nextGroup = good.group + 1
+        let layers = checkpointer.layers
+        state = try store.environment.read { txn in try WriterState.load(StoreView(transaction: txn, store: store, published: layers)) }
+    }
+
+    /// The syncer thread: makes each decided group durable and visible, in order — one write-ahead record
+    /// and one sync, then the change set is published for readers, dictionaries installed, the callers
+    /// answered in log order and the tails woken. A group too large for the log goes to LMDB directly, in
+    /// a checkpoint of its own. A group that fails fails those decided on top of it too; a failed write or
+    /// sync of the log leaves its state unknown (a failed fsync may have dropped pages), so the store then
+    /// refuses everything until it is reopened and recovered.
+    private func runSyncer() {
+        pipeline.enter()
+        while let (stage, failed) = pipeline.next() {
+            if let failed {
+                finish(stage.batch, with: stage.batch.map { _ in .failure(failed.error) })
+                pipeline.done(stage, succeeded: false)
+                continue
             }
-            checkpointer.publish(ChangeSet(tables: tables, groups: group...group, walEnd: walHead, latest: latest), head: walHead.offset)
+            do {
+                if !stage.tables.isEmpty {
+                    try checkpointer.makeRoomIfFull()
+                    if let record = stage.record {
+                        try checkpointer.waitForRoom(upTo: record.end.offset)
+                        do {
+                            try wal.write(record)
+                        } catch {
+                            throw PipelineFailure(fatal: true, error: StoreError(.ioFailure, "the write-ahead log could not be written or synced (\(error)); no more writes are accepted until the store is reopened"))
+                        }
+                        checkpointer.publish(stage.set!, head: record.end.offset)
+                    } else {
+                        try checkpointer.checkpointNow(extra: (stage.tables, stage.group, stage.head))
+                        counters.withLock { $0.directCommits += 1 }
+                    }
+                }
+            } catch {
+                counters.withLock { $0.failedCommits += 1 }
+                let failure = error as? PipelineFailure ?? PipelineFailure(fatal: false, error: storeError(error))
+                pipeline.fail(failure)
+                finish(stage.batch, with: stage.batch.map { _ in .failure(failure.error) })
+                pipeline.done(stage, succeeded: false)
+                continue
+            }
+            // Durable: only now may later writes compress with the dictionaries this batch installed.
+            for box in stage.dictionaries { store.registry.insert(box.dictionary) }
+            let refused = stage.results.filter { if case .failure = $0 { true } else { false } }.count
+            counters.withLock {
+                $0.commits += 1
+                $0.requests += stage.batch.count
+                if refused > 0 && refused < stage.batch.count { $0.mixedBatches += 1 }
+            }
+            pipeline.done(stage, succeeded: true)
+            notifier.publish(stage.latest)
+            afterCommit(stage.latest)
+            finish(stage.batch, with: stage.results)
         }
-        nextGroup = group + 1
     }
 
     private func finish(_ batch: [WriteRequest], with results: [Result<CommitReceipt, any Error>]) {
@@ -246,6 +315,131 @@ final class LogWriter: @unchecked Sendable {
             admission.release(request.write.size)
             request.finish(result)
         }
+    }
+}
+
+/// A decided group on its way to disk.
+struct Stage: @unchecked Sendable {
+    let batch: [WriteRequest]
+    let results: [Result<CommitReceipt, any Error>]
+    let dictionaries: [ZstdDictionaryBox]
+    /// The group's changes (none when every write in it was refused).
+    let tables: [UInt32: TableChanges]
+    var group: UInt64
+    let latest: SequenceNumber
+    /// The change set readers will see (nil when there are no changes).
+    var set: ChangeSet?
+    /// The write-ahead record (nil with changes: too large, the group goes to LMDB directly).
+    var record: PreparedRecord?
+    /// The log's end before this group.
+    let head: WALPosition
+}
+
+/// Why a group could not be made durable; `fatal` when the write-ahead log's state is unknown.
+struct PipelineFailure: Error, @unchecked Sendable {
+    let fatal: Bool
+    let error: any Error
+}
+
+/// The hand-over between the writer (deciding) and the syncer (writing and syncing), one group in flight
+/// and at most one waiting; and what the syncer has made durable, for the writer to restart from after a
+/// failure.
+final class Pipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: [Stage] = []
+    private var syncing = false
+    private var stopping = false
+    private var running = false
+    private var failure: PipelineFailure?
+    /// The last group made durable, and the log's end after it.
+    private var good: (head: WALPosition, group: UInt64)
+    private var synced: UInt64
+
+    init(head: WALPosition, group: UInt64) {
+        good = (head, group)
+        synced = group
+    }
+
+    /// The last group made durable (or found to have failed): sets up to it need not be layered by the writer.
+    var syncedGroup: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return synced
+    }
+
+    // Writer side.
+
+    /// Waits until a decided group may be queued; returns the failure, if any, and whether the writer must
+    /// restart from what is durable.
+    func waitForRoom() -> (PipelineFailure?, Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !waiting.isEmpty { condition.wait() }
+        return (failure, failure.map { !$0.fatal } ?? false)
+    }
+
+    func enqueue(_ stage: Stage) {
+        condition.lock()
+        waiting.append(stage)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until nothing is in flight, clears a passing failure, and returns what is durable.
+    func drainAndReset() -> (head: WALPosition, group: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !waiting.isEmpty || syncing { condition.wait() }
+        if let failure, !failure.fatal { self.failure = nil }
+        return good
+    }
+
+    /// Lets the syncer finish what is queued, then end; returns once it has.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    // Syncer side.
+
+    func enter() {
+        condition.lock()
+        running = true
+        condition.unlock()
+    }
+
+    /// The next group, and the failure it must share (it was decided on top of a failed group); nil at the end.
+    func next() -> (Stage, PipelineFailure?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.isEmpty && !stopping { condition.wait() }
+        guard !waiting.isEmpty else {
+            running = false
+            condition.broadcast()
+            return nil
+        }
+        syncing = true
+        let stage = waiting.removeFirst()
+        condition.broadcast()
+        return (stage, failure)
+    }
+
+    func fail(_ failure: PipelineFailure) {
+        condition.lock()
+        if self.failure?.fatal != true { self.failure = failure }
+        condition.unlock()
+    }
+
+    func done(_ stage: Stage, succeeded: Bool) {
+        condition.lock()
+        if succeeded && !stage.tables.isEmpty { good = (stage.record?.end ?? stage.head, stage.group) }
+        if !stage.tables.isEmpty { synced = max(synced, stage.group) }
+        syncing = false
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

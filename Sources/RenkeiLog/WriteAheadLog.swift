@@ -4,6 +4,14 @@ import RenkeiLMDB
 import RenkeiModel
 import RenkeiStore
 
+/// A group's record, built and hashed, waiting to be written.
+struct PreparedRecord: Sendable {
+    /// File offsets and the bytes to write there, in order.
+    let writes: [(offset: UInt64, bytes: [UInt8])]
+    /// The log's end after the record.
+    let end: WALPosition
+}
+
 /// A position in the write-ahead log: bytes since the log began (the file is reused in a circle, so the
 /// file offset is this modulo its size), and the hash of the record that ends there (each record names
 /// the hash of the one before it).
@@ -117,13 +125,6 @@ final class WriteAheadLog: @unchecked Sendable {
         try syncFolder(folder)
     }
 
-    /// Where a record of `payloadCount` bytes written after `position` would end (a wrap included).
-    func end(after position: UInt64, payloadCount: Int) -> UInt64 {
-        let size = Self.recordSize(payloadCount)
-        let inFile = position % capacity
-        return inFile + size > capacity ? (position / capacity + 1) * capacity + size : position + size
-    }
-
     static func recordSize(_ payloadCount: Int) -> UInt64 {
         (UInt64(headerSize + payloadCount) + alignment - 1) / alignment * alignment
     }
@@ -131,21 +132,29 @@ final class WriteAheadLog: @unchecked Sendable {
     /// The largest payload a record may carry.
     var maximumPayload: Int { Int(capacity / 4) - Self.headerSize }
 
-    /// Appends group `group`'s payload after `position` (wrapping to the file's start when it does not fit
-    /// before the end), syncs, and returns the new end. The caller has made sure the space is free.
-    func append(_ payload: [UInt8], group: UInt64, after position: WALPosition) throws -> WALPosition {
+    /// Group `group`'s record, to be written after `position`: the bytes to write where (a wrap record
+    /// first when the group does not fit before the file's end), and the log's end after it.
+    func prepare(_ payload: [UInt8], group: UInt64, after position: WALPosition) -> PreparedRecord {
         var start = position
+        var writes: [(offset: UInt64, bytes: [UInt8])] = []
         if position.offset % capacity + Self.recordSize(payload.count) > capacity {
             let wrap = Self.record(.wrap, offset: position.offset, group: group, previous: position.hash, payload: [])
-            try wrap.bytes.withUnsafeBytes { try Self.writeFully(descriptor, $0, at: position.offset % capacity, path: path) }
+            writes.append((position.offset % capacity, wrap.bytes))
             start = WALPosition(offset: (position.offset / capacity + 1) * capacity, hash: wrap.hash)
         }
         let record = Self.record(.group, offset: start.offset, group: group, previous: start.hash, payload: payload)
-        try record.bytes.withUnsafeBytes { try Self.writeFully(descriptor, $0, at: start.offset % capacity, path: path) }
+        writes.append((start.offset % capacity, record.bytes))
+        return PreparedRecord(writes: writes, end: WALPosition(offset: start.offset + Self.recordSize(payload.count), hash: record.hash))
+    }
+
+    /// Writes a prepared record and syncs. The caller has made sure the space is free.
+    func write(_ record: PreparedRecord) throws {
+        for (offset, bytes) in record.writes {
+            try bytes.withUnsafeBytes { try Self.writeFully(descriptor, $0, at: offset, path: path) }
+        }
         guard fdatasync(descriptor) == 0 else {
             throw StoreError(.ioFailure, "fdatasync \(path): \(String(cString: strerror(errno)))")
         }
-        return WALPosition(offset: start.offset + Self.recordSize(payload.count), hash: record.hash)
     }
 
     static func record(_ kind: Kind, offset: UInt64, group: UInt64, previous: SHA256Digest, payload: [UInt8]) -> (bytes: [UInt8], hash: SHA256Digest) {

@@ -32,24 +32,41 @@ private func run(_ arguments: [String]) throws -> Int32 {
         configuration.mapSize = 4 << 20
         configuration.writeAheadLogSize = 2 << 20
         let store = try LMDBEventStore(path: folder.path, configuration: configuration)
-        var acknowledged = 0
-        let error = try await #require(throws: StoreError.self) {
-            while true {
-                _ = try await upload(store, acknowledged, size: 150_000)
-                acknowledged += 1
+        // Eight uploaders at once, each until it is refused: groups decided on top of a group that failed
+        // must fail with it, and the sequence must stay dense.
+        let outcomes = try await withThrowingTaskGroup(of: (client: Int, acknowledged: [SequenceNumber], error: StoreError?).self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var acknowledged: [SequenceNumber] = []
+                    do {
+                        while true { acknowledged.append(try await upload(store, client * 1000 + acknowledged.count, size: 150_000)) }
+                    } catch let error as StoreError {
+                        return (client, acknowledged, error)
+                    }
+                }
             }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
+        #expect(outcomes.allSatisfy { $0.error?.code == .storageFull }, "\(outcomes.map { $0.error.map(String.init(describing:)) ?? "-" })")
+        let sequences = outcomes.flatMap(\.acknowledged).sorted()
+        let acknowledged = sequences.count
+        #expect(sequences == (1...max(1, acknowledged)).map { SequenceNumber(UInt64($0)) })
+        let error = try #require(outcomes.first?.error)
         #expect(error.code == .storageFull)
         #expect(acknowledged >= 10)
         // Everything acknowledged is readable (some of it only from the write-ahead log), the refused
-        // upload left nothing behind, and a second attempt is refused the same way.
+        // uploads left no file behind, and another attempt is refused the same way.
         #expect(store.latestSequence == SequenceNumber(UInt64(acknowledged)))
-        let missing = SHA256.hash(incompressible(150_000, seed: UInt64(acknowledged)))
-        #expect(try await store.read { try await $0.blobInfo(missing) } == nil)
-        let last = SHA256.hash(incompressible(150_000, seed: UInt64(acknowledged - 1)))
-        #expect(try await store.read { try await $0.blob(last) }.map(SHA256.hash) == last)
+        for outcome in outcomes {
+            let refused = SHA256.hash(incompressible(150_000, seed: UInt64(outcome.client * 1000 + outcome.acknowledged.count)))
+            #expect(try await store.read { try await $0.blobInfo(refused) } == nil)
+            for n in outcome.acknowledged.indices {
+                let kept = SHA256.hash(incompressible(150_000, seed: UInt64(outcome.client * 1000 + n)))
+                #expect(try await store.read { try await $0.blob(kept) }.map(SHA256.hash) == kept)
+            }
+        }
         #expect(try store.verify().events == UInt64(acknowledged))
-        let again = try await #require(throws: StoreError.self) { try await upload(store, acknowledged, size: 150_000) }
+        let again = try await #require(throws: StoreError.self) { try await upload(store, 99_000, size: 150_000) }
         #expect(again.code == .storageFull)
         await store.close()
         // The operator gives the store a larger map: reopening applies what waited in the write-ahead log.
