@@ -49,6 +49,7 @@ struct Append: AsyncParsableCommand {
     @Option(help: "How long to append, in seconds.") var seconds = 10.0
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
     @Option(name: .customLong("wal-mib"), help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
+    @Option(help: "The zstd level for files and bodies (the store's default: 3).") var compressionLevel: Int32 = 3
 
     func validate() throws {
         guard (1...1024).contains(clients) else { throw ValidationError("--clients: 1 to 1024") }
@@ -62,6 +63,7 @@ struct Append: AsyncParsableCommand {
         configuration.keySpaces = spaces
         configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
         configuration.writeAheadLogSize = walMiB << 20
+        configuration.compressionLevel = compressionLevel
         let store = try LMDBEventStore(path: folder, configuration: configuration)
         let files = payloads(count: 64)
         let counter = Counter()
