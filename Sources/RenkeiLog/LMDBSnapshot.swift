@@ -27,6 +27,7 @@ struct LMDBSnapshot: StoreSnapshot {
 
     func envelopes(from start: SequenceNumber, limit: Int) async throws -> [EventEnvelope] {
         var envelopes: [EventEnvelope] = []
+        envelopes.reserveCapacity(min(limit, 10_000))
         try scan(from: start, limit: limit) { sequence, raw in envelopes.append(try StoredEvent.decode(raw, sequence: sequence).envelope) }
         return envelopes
     }

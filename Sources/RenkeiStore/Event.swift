@@ -32,6 +32,12 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     private let high: UInt64
     private let low: UInt64
 
+    /// The request id whose 16 bytes are `high` then `low`, big-endian.
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// A request id of exactly 16 bytes, or nil.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }

@@ -52,14 +52,16 @@ public enum EventRecord {
         guard raw.count >= fixedSize, raw[0] == format else { return nil }
         let nameLength = Int(raw[28])
         guard nameLength <= Actor.maximumNameLength, raw.count >= fixedSize + nameLength else { return nil }
-        let name = Array(raw[fixedSize ..< fixedSize + nameLength])
-        guard let actor = Actor(type: raw[1], name: name) else { return nil }
+        // The system actor has no name: no bytes to copy (a header scan reads millions of these).
+        let actor = raw[1] == 0 && nameLength == 0 ? .system : Actor(type: raw[1], name: Array(raw[fixedSize ..< fixedSize + nameLength]))
+        guard let actor else { return nil }
         let envelope = EventEnvelope(
             sequence: sequence,
             timestamp: Timestamp(rawValue: Int64(bigEndian: raw.loadUnaligned(fromByteOffset: 4, as: Int64.self))),
             kind: EventKind(rawValue: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))),
             actor: actor,
-            requestID: RequestID(bytes: raw[12..<28])!
+            requestID: RequestID(high: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self)),
+                                 low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt64.self)))
         )
         return (envelope, fixedSize + nameLength)
     }
