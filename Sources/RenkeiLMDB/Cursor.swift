@@ -1,4 +1,5 @@
 internal import CLMDB
+import Glibc
 
 /// A position in a database, moving in key order. Valid only inside `Transaction.withCursor`.
 ///
@@ -74,16 +75,40 @@ public final class Cursor {
     }
 
     /// Calls `body` for each entry with a key in `lowerBound ..< upperBound` (nil: unbounded), in order,
-    /// until `body` returns false.
+    /// until `body` returns false. The loop keeps the cursor's position in locals, not in the cursor, so a
+    /// long scan pays for no more than LMDB's own step; the cursor is unpositioned afterwards.
     public func forEach(from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool) throws {
-        var found = try lowerBound.map { bound throws in try seek(atOrAfter: bound) } ?? first()
-        while found {
-            let more = try withCurrent { key, value -> Bool in
-                if let upperBound, !key.withUnsafeBytes({ $0.lexicographicallyPrecedes(upperBound) }) { return false }
-                return try body(key, value)
+        guard isOpen else { throw LMDBError(code: .closed, operation: "cursor", detail: database.name) }
+        positioned = false
+        var keyValue = MDB_val()
+        var data = MDB_val()
+        var status: Int32
+        if let lowerBound, !lowerBound.isEmpty {
+            status = lowerBound.withUnsafeBytes { raw in
+                keyValue = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                return mdb_cursor_get(handle, &keyValue, &data, MDB_SET_RANGE)
             }
-            guard more else { return }
-            found = try next()
+        } else {
+            status = mdb_cursor_get(handle, &keyValue, &data, MDB_FIRST)
         }
+        while status == 0 {
+            let key = UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size)
+            if let upperBound, !upperBound.withUnsafeBytes({ precedes(key, $0) }) { return }
+            let value = UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
+            guard try body(RawSpan(_unsafeBytes: key), RawSpan(_unsafeBytes: value)) else { return }
+            status = mdb_cursor_get(handle, &keyValue, &data, MDB_NEXT)
+        }
+        if status != MDB_NOTFOUND { try check(status, "mdb_cursor_get", detail: database.name) }
     }
+}
+
+/// Whether `a` sorts before `b` as LMDB orders keys (bytes unsigned, a prefix first).
+@inline(__always)
+private func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let common = min(a.count, b.count)
+    if common > 0 {
+        let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+        if order != 0 { return order < 0 }
+    }
+    return a.count < b.count
 }

@@ -194,18 +194,20 @@ final class AppendFixture: Sendable {
     }
 }
 
-/// A store of one million small events, for header scans.
+/// A store of one million small events, for header scans: written, then closed and reopened, so the scan
+/// reads LMDB with no checkpoint running beside it.
 enum ScanFixture {
     private static let made = Task { () async throws -> LMDBEventStore in
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-scan-\(UUID().uuidString)").path
-        let store = try LMDBEventStore(path: folder)
+        let writing = try LMDBEventStore(path: folder)
         for chunk in 0..<100 {
             let events = (0..<10_000).map { n in
                 NewEvent(kind: EventKind(rawValue: UInt16(1 + n % 9)), body: Array("event \(chunk * 10_000 + n) office 1310000001".utf8), actor: .system, requestID: .none)
             }
-            _ = try await store.commit(StoreWrite(events: events))
+            _ = try await writing.commit(StoreWrite(events: events))
         }
-        return store
+        await writing.close()
+        return try LMDBEventStore(path: folder)
     }
 
     static func shared() async throws -> LMDBEventStore { try await made.value }
