@@ -106,6 +106,33 @@ private func difference(_ a: [UInt8], _ b: [UInt8]) -> Range<Int>? {
         await reopened.close()
     }
 
+    /// A group larger than a quarter of the log goes to LMDB directly, in a checkpoint of its own, between
+    /// groups that go through the log: all of them survive a crash copy, in order.
+    @Test func aGroupTooLargeForTheLogGoesToLMDBDirectly() async throws {
+        let folder = TemporaryFolder()
+        var configuration = LMDBEventStore.Configuration()
+        configuration.writeAheadLogSize = 64 << 10
+        configuration.checkpointInterval = .seconds(3600)
+        let store = try LMDBEventStore(path: folder.path, configuration: configuration)
+        _ = try await store.append(event("before"))
+        let file = incompressible(40_000, seed: 7)
+        let blob = try store.prepareBlob(file, kind: "UPPLAN", dictionaryID: nil)
+        let large = try await store.commit(StoreWrite(events: [event("large")], blobs: [blob]))
+        _ = try await store.append(event("after"))
+        #expect(store.writerStatistics.directCommits == 1)
+        #expect(large.events[0].sequence == SequenceNumber(2))
+        let crash = TemporaryFolder()
+        try copyAsAtACrash(folder.path, to: crash.path)
+        await store.close()
+        let recovered = try LMDBEventStore(path: crash.path, configuration: configuration)
+        #expect(recovered.latestSequence == SequenceNumber(3))
+        #expect(try await recovered.read { try await $0.blob(blob.hash) } == file)
+        let bodies = try await recovered.read { try await $0.events(from: .first, limit: 10) }.map(\.body)
+        #expect(bodies == [event("before").body, event("large").body, event("after").body])
+        #expect(try recovered.verify().events == 3)
+        await recovered.close()
+    }
+
     /// Many small groups fill the log several times over: checkpoints make room, the file is reused in a
     /// circle (records wrap at its end), and after a crash copy the log still recovers exactly the groups
     /// no checkpoint had applied.
