@@ -5,11 +5,11 @@ import RenkeiModel
 import RenkeiStore
 import Testing
 
-/// A store whose acknowledged work stays in the write-ahead log: checkpoints an hour apart, and a log
-/// large enough that a quarter of it is never reached here.
-private func walOnlyConfiguration() -> LMDBEventStore.Configuration {
+/// A store whose checkpoints are an hour apart, so acknowledged work stays in the write-ahead log until a
+/// quarter of it is in use (with the default 4 MiB, never in these tests).
+private func walOnlyConfiguration(logSize: Int = 4 << 20) -> LMDBEventStore.Configuration {
     var configuration = LMDBEventStore.Configuration()
-    configuration.writeAheadLogSize = 4 << 20
+    configuration.writeAheadLogSize = logSize
     configuration.checkpointInterval = .seconds(3600)
     return configuration
 }
@@ -110,9 +110,7 @@ private func difference(_ a: [UInt8], _ b: [UInt8]) -> Range<Int>? {
     /// groups that go through the log: all of them survive a crash copy, in order.
     @Test func aGroupTooLargeForTheLogGoesToLMDBDirectly() async throws {
         let folder = TemporaryFolder()
-        var configuration = LMDBEventStore.Configuration()
-        configuration.writeAheadLogSize = 64 << 10
-        configuration.checkpointInterval = .seconds(3600)
+        let configuration = walOnlyConfiguration(logSize: 64 << 10)
         let store = try LMDBEventStore(path: folder.path, configuration: configuration)
         _ = try await store.append(event("before"))
         let file = incompressible(40_000, seed: 7)
@@ -138,9 +136,7 @@ private func difference(_ a: [UInt8], _ b: [UInt8]) -> Range<Int>? {
     /// no checkpoint had applied.
     @Test func theLogIsReusedInACircleAndStillRecovers() async throws {
         let folder = TemporaryFolder()
-        var configuration = LMDBEventStore.Configuration()
-        configuration.writeAheadLogSize = 64 << 10
-        configuration.checkpointInterval = .seconds(3600)
+        let configuration = walOnlyConfiguration(logSize: 64 << 10)
         let store = try LMDBEventStore(path: folder.path, configuration: configuration)
         // 600 groups of at least 4 KiB each: about 40 laps of a 64 KiB log.
         for n in 0..<600 { _ = try await store.append(event("lap-\(n)")) }
