@@ -15,10 +15,12 @@ let package = Package(
         .library(name: "RenkeiStore", targets: ["RenkeiStore"]),
         .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
         .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
+        .library(name: "RenkeiCore", targets: ["RenkeiCore"]),
         .executable(name: "renkei", targets: ["renkei"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -56,6 +58,15 @@ let package = Package(
             dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
         ),
 
+        // The domain: commands → events (protobuf bodies), projections, rebuild. Reaches storage only through
+        // the storage protocol (RenkeiStore); the program that starts the platform picks the engine.
+        .target(
+            name: "RenkeiCore",
+            dependencies: ["RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Schema"]
+        ),
+
         // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
         .executableTarget(
             name: "renkei-storebench",
@@ -81,6 +92,10 @@ let package = Package(
         .testTarget(
             name: "RenkeiStoreTests",
             dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel"]
+        ),
+        .testTarget(
+            name: "RenkeiCoreTests",
+            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),

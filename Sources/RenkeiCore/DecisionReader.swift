@@ -1,0 +1,29 @@
+import RenkeiStore
+import SwiftProtobuf
+
+/// A command's reads of the projections in its snapshot. Every value read is remembered: the command's
+/// write requires each one unchanged when it commits, and the projections fold the command's events on
+/// top of them.
+final class DecisionReader {
+    let snapshot: any StoreSnapshot
+    private(set) var reads: [StateKey: [UInt8]?] = [:]
+
+    init(snapshot: any StoreSnapshot) { self.snapshot = snapshot }
+
+    /// The value under `key` in the snapshot.
+    func value(_ key: StateKey) async throws -> [UInt8]? {
+        if let value = reads[key] { return value }
+        let value = try await snapshot.value(forKey: key.key, in: key.space)
+        reads[key] = .some(value)
+        return value
+    }
+
+    /// The record under `key`, decoded.
+    func record<M: SwiftProtobuf.Message>(_ type: M.Type, at key: StateKey) async throws -> M? {
+        try await value(key).map { try M(serializedBytes: $0) }
+    }
+
+    func office(_ number: String) async throws -> PBOfficeRecord? { try await record(PBOfficeRecord.self, at: Keys.office(number)) }
+    func license(_ number: String) async throws -> PBLicenseRecord? { try await record(PBLicenseRecord.self, at: Keys.license(number)) }
+    func unit(_ sequence: UInt64) async throws -> PBUnitRecord? { try await record(PBUnitRecord.self, at: Keys.unit(sequence)) }
+}

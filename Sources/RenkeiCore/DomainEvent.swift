@@ -1,0 +1,181 @@
+public import RenkeiModel
+public import RenkeiStore
+import SwiftProtobuf
+
+extension EventKind {
+    // Offices
+    public static let registrationRequested = EventKind(rawValue: 101)
+    public static let registrationApproved = EventKind(rawValue: 102)
+    public static let registrationRejected = EventKind(rawValue: 103)
+    public static let officeDetailsChanged = EventKind(rawValue: 104)
+    public static let officeDeregistered = EventKind(rawValue: 105)
+    // Licences
+    public static let licenseActivated = EventKind(rawValue: 201)
+    public static let licenseRenewed = EventKind(rawValue: 202)
+    public static let licenseCancelled = EventKind(rawValue: 203)
+    public static let licenseExpired = EventKind(rawValue: 204)
+    public static let licenseSuspended = EventKind(rawValue: 205)
+    public static let licenseReinstated = EventKind(rawValue: 206)
+    // Certificates
+    public static let certificateIssued = EventKind(rawValue: 301)
+    public static let certificateRevoked = EventKind(rawValue: 302)
+    public static let trustedIssuerAdded = EventKind(rawValue: 303)
+    public static let trustedIssuerRemoved = EventKind(rawValue: 304)
+    // Exchange
+    public static let sendUnitUploaded = EventKind(rawValue: 401)
+    public static let sendUnitRefused = EventKind(rawValue: 402)
+    public static let sendUnitDownloaded = EventKind(rawValue: 403)
+    public static let sendUnitWithdrawn = EventKind(rawValue: 404)
+    public static let payloadPurged = EventKind(rawValue: 405)
+    // Platform
+    public static let dictionaryInstalled = EventKind(rawValue: 501)
+    public static let checkpointSigned = EventKind(rawValue: 502)
+    public static let retentionPolicySet = EventKind(rawValue: 503)
+}
+
+/// A domain event: its kind and its protobuf body (renkei_log.proto). The store sees only the kind number
+/// and the body's bytes; this is how the domain reads them back.
+public enum DomainEvent: Hashable, Sendable {
+    case registrationRequested(PBRegistrationRequested)
+    case registrationApproved(PBRegistrationApproved)
+    case registrationRejected(PBRegistrationRejected)
+    case officeDetailsChanged(PBOfficeDetailsChanged)
+    case officeDeregistered(PBOfficeDeregistered)
+    case licenseActivated(PBLicenseActivated)
+    case licenseRenewed(PBLicenseRenewed)
+    case licenseCancelled(PBLicenseCancelled)
+    case licenseExpired(PBLicenseExpired)
+    case licenseSuspended(PBLicenseSuspended)
+    case licenseReinstated(PBLicenseReinstated)
+    case certificateIssued(PBCertificateIssued)
+    case certificateRevoked(PBCertificateRevoked)
+    case trustedIssuerAdded(PBTrustedIssuerAdded)
+    case trustedIssuerRemoved(PBTrustedIssuerRemoved)
+    case sendUnitUploaded(PBSendUnitUploaded)
+    case sendUnitRefused(PBSendUnitRefused)
+    case sendUnitDownloaded(PBSendUnitDownloaded)
+    case sendUnitWithdrawn(PBSendUnitWithdrawn)
+    case payloadPurged(PBPayloadPurged)
+    case dictionaryInstalled(PBDictionaryInstalled)
+    case checkpointSigned(PBCheckpointSigned)
+    case retentionPolicySet(PBRetentionPolicySet)
+
+    /// The kind number stored in the envelope.
+    public var kind: EventKind {
+        switch self {
+        case .registrationRequested: .registrationRequested
+        case .registrationApproved: .registrationApproved
+        case .registrationRejected: .registrationRejected
+        case .officeDetailsChanged: .officeDetailsChanged
+        case .officeDeregistered: .officeDeregistered
+        case .licenseActivated: .licenseActivated
+        case .licenseRenewed: .licenseRenewed
+        case .licenseCancelled: .licenseCancelled
+        case .licenseExpired: .licenseExpired
+        case .licenseSuspended: .licenseSuspended
+        case .licenseReinstated: .licenseReinstated
+        case .certificateIssued: .certificateIssued
+        case .certificateRevoked: .certificateRevoked
+        case .trustedIssuerAdded: .trustedIssuerAdded
+        case .trustedIssuerRemoved: .trustedIssuerRemoved
+        case .sendUnitUploaded: .sendUnitUploaded
+        case .sendUnitRefused: .sendUnitRefused
+        case .sendUnitDownloaded: .sendUnitDownloaded
+        case .sendUnitWithdrawn: .sendUnitWithdrawn
+        case .payloadPurged: .payloadPurged
+        case .dictionaryInstalled: .dictionaryInstalled
+        case .checkpointSigned: .checkpointSigned
+        case .retentionPolicySet: .retentionPolicySet
+        }
+    }
+
+    /// The body's bytes (deterministic: the same event always has the same bytes).
+    public func body() throws -> [UInt8] {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return try message.serializedBytes(options: options)
+    }
+
+    var message: any SwiftProtobuf.Message {
+        switch self {
+        case .registrationRequested(let m): m
+        case .registrationApproved(let m): m
+        case .registrationRejected(let m): m
+        case .officeDetailsChanged(let m): m
+        case .officeDeregistered(let m): m
+        case .licenseActivated(let m): m
+        case .licenseRenewed(let m): m
+        case .licenseCancelled(let m): m
+        case .licenseExpired(let m): m
+        case .licenseSuspended(let m): m
+        case .licenseReinstated(let m): m
+        case .certificateIssued(let m): m
+        case .certificateRevoked(let m): m
+        case .trustedIssuerAdded(let m): m
+        case .trustedIssuerRemoved(let m): m
+        case .sendUnitUploaded(let m): m
+        case .sendUnitRefused(let m): m
+        case .sendUnitDownloaded(let m): m
+        case .sendUnitWithdrawn(let m): m
+        case .payloadPurged(let m): m
+        case .dictionaryInstalled(let m): m
+        case .checkpointSigned(let m): m
+        case .retentionPolicySet(let m): m
+        }
+    }
+
+    /// Decodes a stored event; nil for a kind this version does not know (a later version's event), which
+    /// projections skip. Throws when a known kind's body does not decode.
+    public init?(kind: EventKind, body: [UInt8]) throws {
+        switch kind {
+        case .registrationRequested: self = .registrationRequested(try .init(serializedBytes: body))
+        case .registrationApproved: self = .registrationApproved(try .init(serializedBytes: body))
+        case .registrationRejected: self = .registrationRejected(try .init(serializedBytes: body))
+        case .officeDetailsChanged: self = .officeDetailsChanged(try .init(serializedBytes: body))
+        case .officeDeregistered: self = .officeDeregistered(try .init(serializedBytes: body))
+        case .licenseActivated: self = .licenseActivated(try .init(serializedBytes: body))
+        case .licenseRenewed: self = .licenseRenewed(try .init(serializedBytes: body))
+        case .licenseCancelled: self = .licenseCancelled(try .init(serializedBytes: body))
+        case .licenseExpired: self = .licenseExpired(try .init(serializedBytes: body))
+        case .licenseSuspended: self = .licenseSuspended(try .init(serializedBytes: body))
+        case .licenseReinstated: self = .licenseReinstated(try .init(serializedBytes: body))
+        case .certificateIssued: self = .certificateIssued(try .init(serializedBytes: body))
+        case .certificateRevoked: self = .certificateRevoked(try .init(serializedBytes: body))
+        case .trustedIssuerAdded: self = .trustedIssuerAdded(try .init(serializedBytes: body))
+        case .trustedIssuerRemoved: self = .trustedIssuerRemoved(try .init(serializedBytes: body))
+        case .sendUnitUploaded: self = .sendUnitUploaded(try .init(serializedBytes: body))
+        case .sendUnitRefused: self = .sendUnitRefused(try .init(serializedBytes: body))
+        case .sendUnitDownloaded: self = .sendUnitDownloaded(try .init(serializedBytes: body))
+        case .sendUnitWithdrawn: self = .sendUnitWithdrawn(try .init(serializedBytes: body))
+        case .payloadPurged: self = .payloadPurged(try .init(serializedBytes: body))
+        case .dictionaryInstalled: self = .dictionaryInstalled(try .init(serializedBytes: body))
+        case .checkpointSigned: self = .checkpointSigned(try .init(serializedBytes: body))
+        case .retentionPolicySet: self = .retentionPolicySet(try .init(serializedBytes: body))
+        default: return nil
+        }
+    }
+
+    /// The offices an event concerns (for the audit by office): the actor's office and those named in the body.
+    public var offices: [String] {
+        switch self {
+        case .registrationRequested(let m): [m.officeNumber]
+        case .registrationApproved(let m): [m.officeNumber]
+        case .registrationRejected(let m): [m.officeNumber]
+        case .officeDetailsChanged(let m): [m.officeNumber]
+        case .officeDeregistered(let m): [m.officeNumber]
+        case .licenseActivated(let m): [m.officeNumber]
+        case .licenseRenewed(let m): [m.officeNumber]
+        case .licenseCancelled(let m): [m.officeNumber]
+        case .licenseExpired(let m): [m.officeNumber]
+        case .licenseSuspended(let m): [m.officeNumber]
+        case .licenseReinstated(let m): [m.officeNumber]
+        case .certificateIssued(let m): m.officeNumber.isEmpty ? [] : [m.officeNumber]
+        case .sendUnitUploaded(let m): [m.sender, m.recipient]
+        case .sendUnitRefused(let m): [m.sender]
+        case .sendUnitDownloaded(let m): [m.recipient]
+        case .sendUnitWithdrawn(let m): [m.sender]
+        case .certificateRevoked, .trustedIssuerAdded, .trustedIssuerRemoved, .payloadPurged,
+             .dictionaryInstalled, .checkpointSigned, .retentionPolicySet: []
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import RenkeiCrypto
+public import RenkeiModel
+public import RenkeiStore
+
+/// The platform's domain: it turns commands into events and folds events into projections, through the
+/// storage protocol only. Every command is decided against a snapshot; its write carries what the
+/// decision read as preconditions, so a concurrent change makes it decide again rather than act on stale
+/// state. The projections' changes are made in the same write as their events.
+public final class Platform: Sendable {
+    /// The key spaces a store must declare for the platform.
+    public static let keySpaces = ProjectionSpaces.all
+
+    /// The store the log and projections live in.
+    public let store: any EventStore
+    /// How commands are judged.
+    public let configuration: PlatformConfiguration
+    let projections: [any Projection]
+
+    /// The platform over `store`, which must declare `Platform.keySpaces`.
+    public init(store: any EventStore, configuration: PlatformConfiguration) throws(DomainError) {
+        let missing = Set(Self.keySpaces).subtracting(store.keySpaces)
+        guard missing.isEmpty else {
+            throw DomainError(.invalidArgument, "the store does not declare \(missing.map(\.name).sorted().joined(separator: ", "))")
+        }
+        self.store = store
+        self.configuration = configuration
+        projections = allProjections
+    }
+
+    /// Today in Japan, by the platform's clock.
+    var today: CivilDay { CivilDay(configuration.clock()) }
+
+    /// Decides a command against a snapshot and commits its decision, deciding again (up to
+    /// `maximumAttempts`) when a concurrent write changed what it read. `decide` may be called more than
+    /// once and must not have effects outside the decision.
+    func execute<Result: Sendable>(
+        by actor: Actor, request: RequestID,
+        _ decide: @Sendable (inout Decision, DecisionReader) async throws -> Result
+    ) async throws -> (result: Result, receipt: CommitReceipt?) {
+        for _ in 0..<configuration.maximumAttempts {
+            let (result, write) = try await store.read { snapshot in
+                let reader = DecisionReader(snapshot: snapshot)
+                var decision = Decision()
+                let result = try await decide(&decision, reader)
+                guard !decision.isEmpty else { return (result, StoreWrite?.none) }
+                for event in decision.events {
+                    for projection in projections { for key in projection.reads(for: event) { _ = try await reader.value(key) } }
+                }
+                return (result, try makeWrite(decision, reads: reader.reads, actor: actor, request: request))
+            }
+            guard let write else { return (result, nil) }
+            do {
+                return (result, try await store.commit(write))
+            } catch let error as StoreError where error.code == .conditionFailed {
+                continue
+            }
+        }
+        throw DomainError(.busy, "gave up after \(configuration.maximumAttempts) attempts")
+    }
+
+    /// The write of a decision: its preconditions (every value it read, unchanged), its events, files and
+    /// changes, and the projections' changes, folded on the writer once the events have their sequence
+    /// numbers and times.
+    private func makeWrite(_ decision: Decision, reads: [StateKey: [UInt8]?], actor: Actor, request: RequestID) throws -> StoreWrite {
+        let events = decision.events
+        let newEvents = try events.map { NewEvent(kind: $0.kind, body: try $0.body(), actor: actor, requestID: request) }
+        var conditions = decision.conditions
+        for (key, value) in reads {
+            conditions.append(.unchanged(key.space, key: key.key, value: value))
+        }
+        let projections = projections
+        return StoreWrite(
+            conditions: conditions, events: newEvents, blobs: decision.blobs, releasedBlobs: decision.releasedBlobs,
+            changes: decision.changes,
+            derivedChanges: { context in
+                var state = LiveProjectionState(prefetched: reads)
+                for (event, envelope) in zip(events, context.events) {
+                    for projection in projections { try projection.apply(event, envelope: envelope, to: &state) }
+                }
+                var changes = state.changes
+                if let last = context.events.last?.sequence {
+                    for projection in projections { changes.append(.recordApplied(projection.name, through: last)) }
+                }
+                return changes
+            }
+        )
+    }
+
+    /// Appends `event` without preconditions (a refused attempt for the audit), with its projections.
+    func record(_ event: DomainEvent, by actor: Actor, request: RequestID) async throws {
+        _ = try await execute(by: actor, request: request) { decision, _ in decision.events.append(event) }
+    }
+}
+
+/// What a command decided: its events, the files it stores or releases, and any preconditions beyond the
+/// values it read.
+struct Decision: Sendable {
+    var events: [DomainEvent] = []
+    var conditions: [StoreCondition] = []
+    var blobs: [PreparedBlob] = []
+    var releasedBlobs: [SHA256Digest] = []
+    var changes: [KeyChange] = []
+
+    var isEmpty: Bool { events.isEmpty && changes.isEmpty }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import RenkeiCrypto
+import RenkeiStore
+
+/// Send units, each office's inbox and sent list, usage and idempotency keys.
+struct ExchangeProjection: Projection {
+    let name = "exchange"
+    let keySpaces = [ProjectionSpaces.units, ProjectionSpaces.mailboxes, ProjectionSpaces.usage, ProjectionSpaces.idempotency]
+
+    func reads(for event: DomainEvent) -> [StateKey] {
+        switch event {
+        case .sendUnitUploaded(let m): [Keys.office(m.sender), Keys.office(m.recipient)]
+        case .sendUnitDownloaded(let m): [Keys.unit(m.unit)]
+        case .sendUnitWithdrawn(let m): [Keys.unit(m.unit)]
+        case .payloadPurged(let m): [Keys.unit(m.unit)]
+        default: []
+        }
+    }
+
+    func apply(_ event: DomainEvent?, envelope: EventEnvelope, to state: inout some ProjectionState) throws {
+        let sequence = envelope.sequence.rawValue, micros = envelope.timestamp.rawValue
+        switch event {
+        case .sendUnitUploaded(let m):
+            var unit = PBUnitRecord()
+            unit.sequence = sequence
+            unit.uploadedMicros = micros
+            unit.upload = m
+            unit.status = .unread
+            unit.signatureVerified = true
+            unit.history = [Self.change(.unread, sequence, micros, m.sender)]
+            try state.put(Keys.unit(sequence), record: unit)
+            try putMailboxEntries(of: unit, in: &state)
+            var usage = PBUsageEntry()
+            usage.unitType = m.unitType
+            usage.fileCount = UInt32(m.files.count)
+            usage.byteCount = m.files.reduce(0) { $0 + $1.size }
+            let month = m.serviceMonth.isEmpty ? "000000" : m.serviceMonth
+            for (office, partner, box) in [(m.sender, m.recipient, Keys.Box.sent), (m.recipient, m.sender, .inbox)] {
+                usage.partner = partner
+                usage.sent = box == .sent
+                usage.prefecture = try state.record(PBOfficeRecord.self, at: Keys.office(office))?.prefecture ?? 0
+                try state.put(Keys.usageByOffice(office, month, box, sequence), record: usage)
+                try state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), record: usage)
+            }
+            if !m.idempotencyKey.isEmpty {
+                var record = PBIdempotencyRecord()
+                record.unit = sequence
+                record.manifestSha256 = Self.manifestDigest(of: m)
+                try state.put(Keys.idempotency(m.sender, m.idempotencyKey), record: record)
+            }
+        case .sendUnitDownloaded(let m):
+            try updateUnit(m.unit, in: &state) { unit in
+                if unit.firstDownloadMicros == 0 { unit.firstDownloadMicros = micros }
+                unit.status = .downloaded
+                unit.history.append(Self.change(.downloaded, sequence, micros, m.recipient))
+            }
+        case .sendUnitWithdrawn(let m):
+            try updateUnit(m.unit, in: &state) { unit in
+                unit.status = .withdrawn
+                unit.history.append(Self.change(.withdrawn, sequence, micros, m.sender))
+            }
+        case .payloadPurged(let m):
+            try updateUnit(m.unit, in: &state) { unit in
+                unit.status = .purged
+                unit.purged = true
+                unit.history.append(Self.change(.purged, sequence, micros, "system"))
+            }
+        default:
+            break
+        }
+    }
+
+    private func updateUnit(_ sequence: UInt64, in state: inout some ProjectionState, _ change: (inout PBUnitRecord) -> Void) throws {
+        guard var unit = try state.record(PBUnitRecord.self, at: Keys.unit(sequence)) else { return }
+        change(&unit)
+        try state.put(Keys.unit(sequence), record: unit)
+        try putMailboxEntries(of: unit, in: &state)
+    }
+
+    /// The unit's line in the recipient's inbox and in the sender's sent list.
+    private func putMailboxEntries(of unit: PBUnitRecord, in state: inout some ProjectionState) throws {
+        var entry = PBMailboxEntry()
+        entry.unit = unit.sequence
+        entry.unitType = unit.upload.unitType
+        entry.serviceMonth = unit.upload.serviceMonth
+        entry.unitNumber = unit.upload.unitNumber
+        entry.status = unit.status
+        entry.fileCount = UInt32(unit.upload.files.count)
+        entry.byteCount = unit.upload.files.reduce(0) { $0 + $1.size }
+        entry.uploadedMicros = unit.uploadedMicros
+        entry.partner = unit.upload.sender
+        try state.put(Keys.mailbox(unit.upload.recipient, .inbox, unit.sequence), record: entry)
+        entry.partner = unit.upload.recipient
+        try state.put(Keys.mailbox(unit.upload.sender, .sent, unit.sequence), record: entry)
+    }
+
+    static func change(_ status: PBUnitStatus, _ sequence: UInt64, _ micros: Int64, _ by: String) -> PBStatusChange {
+        var change = PBStatusChange()
+        change.status = status
+        change.sequence = sequence
+        change.micros = micros
+        change.by = by
+        return change
+    }
+
+    /// What an idempotency key remembers of its upload: the SHA-256 of the manifest's files, so that a
+    /// retry of the same unit is told apart from another unit under a reused key.
+    static func manifestDigest(of upload: PBSendUnitUploaded) -> Data {
+        var bytes = Array("\(upload.sender) \(upload.recipient) \(upload.unitNumber)\n".utf8)
+        for file in upload.files {
+            bytes += Array("\(file.kind) \(file.name) \(file.size) ".utf8) + Array(file.sha256) + [0x0A]
+        }
+        return Data(SHA256.hash(bytes).bytes)
+    }
+}

@@ -1,0 +1,82 @@
+import RenkeiStore
+
+/// How projection keys are spelled. Every key sorts the way its listing reads: numbers big-endian,
+/// signed times with the sign bit flipped.
+enum Keys {
+    static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    static func time(_ micros: Int64) -> [UInt8] { be64(UInt64(bitPattern: micros) ^ (1 << 63)) }
+    static func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
+    static func readBE64(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+
+    // offices, licenses
+    static func office(_ number: String) -> StateKey { StateKey(ProjectionSpaces.offices, ascii(number)) }
+    static func license(_ number: String) -> StateKey { StateKey(ProjectionSpaces.licenses, ascii(number)) }
+
+    // directory: "n" name 0x00 office, "p" prefecture(2) kind(2) office
+    static func directoryName(_ name: String, _ office: String) -> StateKey {
+        StateKey(ProjectionSpaces.directory, [UInt8(ascii: "n")] + ascii(name) + [0] + ascii(office))
+    }
+    static func directoryArea(_ prefecture: UInt32, _ kind: String, _ office: String) -> StateKey {
+        StateKey(ProjectionSpaces.directory, [UInt8(ascii: "p")] + ascii(twoDigits(prefecture)) + ascii(kind) + ascii(office))
+    }
+    static func twoDigits(_ value: UInt32) -> String { value < 10 ? "0\(value)" : String(value) }
+
+    // certificates: "s" serial, "o" office serial, "e" notAfter serial
+    static func certificate(_ serial: String) -> StateKey { StateKey(ProjectionSpaces.certificates, [UInt8(ascii: "s")] + ascii(serial)) }
+    static func certificateOfOffice(_ office: String, _ serial: String) -> StateKey {
+        StateKey(ProjectionSpaces.certificates, [UInt8(ascii: "o")] + ascii(office) + ascii(serial))
+    }
+    static func certificateExpiry(_ notAfter: Int64, _ serial: String) -> StateKey {
+        StateKey(ProjectionSpaces.certificates, [UInt8(ascii: "e")] + time(notAfter) + ascii(serial))
+    }
+
+    // units, mailboxes: office box(I/S) sequence
+    static func unit(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, be64(sequence)) }
+    enum Box: UInt8, Sendable { case inbox = 0x49, sent = 0x53 }
+    static func mailbox(_ office: String, _ box: Box, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.mailboxes, ascii(office) + [box.rawValue] + be64(sequence))
+    }
+    static func mailboxPrefix(_ office: String, _ box: Box) -> [UInt8] { ascii(office) + [box.rawValue] }
+
+    // usage: "o" office month(6) direction sequence, "m" month(6) prefecture(2) office direction sequence
+    static func usageByOffice(_ office: String, _ month: String, _ box: Box, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.usage, [UInt8(ascii: "o")] + ascii(office) + ascii(month) + [box.rawValue] + be64(sequence))
+    }
+    static func usageByMonth(_ month: String, _ prefecture: UInt32, _ office: String, _ box: Box, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.usage, [UInt8(ascii: "m")] + ascii(month) + ascii(twoDigits(prefecture)) + ascii(office) + [box.rawValue] + be64(sequence))
+    }
+
+    // idempotency: sender 0x00 key
+    static func idempotency(_ sender: String, _ key: String) -> StateKey {
+        StateKey(ProjectionSpaces.idempotency, ascii(sender) + [0] + ascii(key))
+    }
+
+    // audit: "o" office sequence, "t" time sequence, "a" actor name 0x00 sequence
+    static func auditByOffice(_ office: String, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.audit, [UInt8(ascii: "o")] + ascii(office) + be64(sequence))
+    }
+    static func auditByTime(_ micros: Int64, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.audit, [UInt8(ascii: "t")] + time(micros) + be64(sequence))
+    }
+
+    // billing: office fiscal-year(4) sequence
+    static func billing(_ office: String, _ fiscalYear: Int, _ sequence: UInt64) -> StateKey {
+        StateKey(ProjectionSpaces.billing, ascii(office) + ascii(String(fiscalYear)) + be64(sequence))
+    }
+
+    // platform
+    static let retention = StateKey(ProjectionSpaces.platform, ascii("retention"))
+    static let latestCheckpoint = StateKey(ProjectionSpaces.platform, ascii("checkpoint"))
+    static func trustedIssuer(_ fingerprint: [UInt8]) -> StateKey { StateKey(ProjectionSpaces.platform, ascii("issuer/") + fingerprint) }
+    static func dictionary(_ kind: String) -> StateKey { StateKey(ProjectionSpaces.platform, ascii("dictionary/") + ascii(kind)) }
+
+    /// The upper bound of every key starting with `prefix`.
+    static func end(of prefix: [UInt8]) -> [UInt8]? {
+        var bound = prefix
+        while let last = bound.last {
+            if last < 0xFF { bound[bound.count - 1] = last + 1; return bound }
+            bound.removeLast()
+        }
+        return nil
+    }
+}
