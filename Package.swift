@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
         .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
         .library(name: "RenkeiCore", targets: ["RenkeiCore"]),
+        .library(name: "RenkeiWorkload", targets: ["RenkeiWorkload"]),
         .executable(name: "renkei", targets: ["renkei"]),
     ],
     dependencies: [
@@ -67,10 +68,14 @@ let package = Package(
             exclude: ["Schema"]
         ),
 
+        // Seeded domain traffic in process, for benchmarks and load tools.
+        .target(name: "RenkeiWorkload", dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard"]),
+
         // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
         .executableTarget(
             name: "renkei-storebench",
-            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", "RenkeiCore", "RenkeiWorkload",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/renkei-storebench"
         ),
 

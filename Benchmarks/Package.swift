@@ -26,6 +26,21 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "DomainBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RenkeiCore", package: "Renkei"),
+                .product(name: "RenkeiWorkload", package: "Renkei"),
+                .product(name: "RenkeiLog", package: "Renkei"),
+                .product(name: "RenkeiStore", package: "Renkei"),
+                .product(name: "RenkeiCrypto", package: "Renkei"),
+                .product(name: "RenkeiModel", package: "Renkei"),
+                .product(name: "CarePlanStandard", package: "Renkei"),
+            ],
+            path: "Benchmarks/DomainBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "StandardBenchmarks",
             dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "CarePlanStandard", package: "Renkei")],
             path: "Benchmarks/StandardBenchmarks",

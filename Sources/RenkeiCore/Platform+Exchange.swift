@@ -49,7 +49,9 @@ extension Platform {
     private func acceptUpload(_ request: UploadRequest, sender: OfficeNumber, actor: Actor, requestID: RequestID) async throws -> UploadReceipt {
         let now = configuration.clock()
         let day = CivilDay(now)
-        let inspected = try InspectedUpload.inspect(request, sender: sender, store: store, configuration: configuration, now: now)
+        let (inspected, validateTime, verifyTime) = try InspectedUpload.inspect(request, sender: sender, store: store, configuration: configuration, signers: signers, now: now)
+        let decided = UploadStatistics.wall()
+        defer { statistics.record(validate: validateTime, verify: verifyTime, commit: UploadStatistics.wall() - decided) }
         let (repeated, receipt) = try await execute(by: actor, request: requestID) { decision, reader -> UploadReceipt? in
             let event = inspected.event
             if let earlier = try await reader.record(PBIdempotencyRecord.self, at: Keys.idempotency(event.sender, event.idempotencyKey)) {

@@ -15,6 +15,10 @@ public final class Platform: Sendable {
     /// How commands are judged.
     public let configuration: PlatformConfiguration
     let projections: [any Projection]
+    /// Signers whose chains the trust store verified: each certificate's chain is verified once.
+    let signers = VerifiedSignerCache()
+    /// Where accepted uploads spent their time.
+    public let statistics = UploadStatistics()
 
     /// The platform over `store`, which must declare `Platform.keySpaces`.
     public init(store: any EventStore, configuration: PlatformConfiguration) throws(DomainError) {

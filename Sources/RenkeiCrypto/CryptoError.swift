@@ -103,6 +103,15 @@ extension CryptoError {
         /// The signature is valid but its signer is not the sending office (another office, or an
         /// operator or auditor certificate).
         public static let signerNotSender = Code(rawValue: 303)
+        /// The signature's digest gives less than 112 bits of security (SHA-1, MD5).
+        public static let weakDigest = Code(rawValue: 304)
+        /// The signature lacks a signed attribute the platform requires (content type, message digest,
+        /// signing time).
+        public static let signedAttributesMissing = Code(rawValue: 305)
+        /// The signer's certificate is not shaped as an office certificate: not X.509 v3, or without the key
+        /// usage (digitalSignature) and extended key usage extensions, or with a key the platform does not
+        /// issue.
+        public static let signerProfile = Code(rawValue: 306)
 
         // 4xx: checkpoints.
         /// A checkpoint note does not follow the format (see Checkpoint).
@@ -125,6 +134,7 @@ extension CryptoError {
             203: "untrustedIssuer", 204: "wrongKeyUsage", 205: "revocationStatusUnknown",
             206: "invalidChain", 207: "certificateInvalid",
             300: "manifestMismatch", 301: "signatureInvalid", 302: "signatureMalformed", 303: "signerNotSender",
+            304: "weakDigest", 305: "signedAttributesMissing", 306: "signerProfile",
             400: "checkpointMalformed", 401: "checkpointSignerUnknown", 402: "checkpointSignatureInvalid",
         ]
     }

@@ -96,6 +96,15 @@ public struct PlatformCA: Sendable {
     /// The chain a client or server presents after its own certificate: the intermediate, as PEM.
     public var chainPEM: String { intermediate.pem }
 
+    /// Signs the root's own CRL (listing revoked intermediates) with the root key; a trust store holding it
+    /// checks CRLs at every level of a chain. Needs the root key (`invalidParameter` without it).
+    public func makeRootRevocationList(revoked: [RevokedCertificate], number: UInt64, thisUpdate: Date,
+                                       nextUpdate: Date) throws(CryptoError) -> CertificateRevocationList {
+        guard let rootKey else { throw CryptoError(.invalidParameter, "the root key is needed to sign the root CRL") }
+        return try CertificateRevocationList.make(issuer: root, issuerKey: rootKey, revoked: revoked, number: number,
+                                                  thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+    }
+
     private func issue(_ request: CertificateSigningRequest, identity: OfficeIdentity?, notBefore: Date, notAfter: Date,
                        profile: CertificateBuilder.Profile) throws(CryptoError) -> Certificate {
         let subject: OpaquePointer

@@ -20,9 +20,20 @@ public struct SendUnitSignature: Hashable, Sendable {
 
     /// Signs `manifest` (the canonical manifest bytes) with `key`, whose certificate is `certificate`;
     /// `chain` (normally the platform's intermediate) is embedded so a verifier needs only the root.
+    ///
+    /// The signer's certificate must be valid at `time` (`certificateExpired`, `certificateNotYetValid`),
+    /// and, given a `trustStore` (with the current CRLs), its chain must verify there — so a client does
+    /// not sign with a revoked certificate (`certificateRevoked`).
     public static func sign(manifest: [UInt8], key: PrivateKey, certificate: Certificate,
-                            chain: [Certificate] = []) throws(CryptoError) -> SendUnitSignature {
+                            chain: [Certificate] = [], at time: Date = Date(), trustStore: TrustStore? = nil) throws(CryptoError) -> SendUnitSignature {
         try CryptoLimits.check(manifest.count, within: maximumManifestBytes, "a manifest")
+        if let trustStore {
+            _ = try trustStore.verify(chain: [certificate] + chain, at: time, use: .sendUnitSigning)
+        } else if certificate.notAfter < time {
+            throw CryptoError(.certificateExpired, "the signing certificate expired at \(certificate.notAfter)")
+        } else if certificate.notBefore > time {
+            throw CryptoError(.certificateNotYetValid, "the signing certificate is valid from \(certificate.notBefore)")
+        }
         guard key.matches(certificate) else {
             throw CryptoError(.invalidParameter, "the key does not belong to the certificate \(certificate.subject)")
         }
@@ -47,12 +58,23 @@ public struct SendUnitSignature: Hashable, Sendable {
     /// Refusals: `manifestMismatch` (the manifest was changed), `signatureInvalid` (the signature was
     /// changed or made with another key), `signatureMalformed`, `signerNotSender`, and every refusal of
     /// ``TrustStore/verify(chain:at:use:)``.
-    public func verify(manifest: [UInt8], sender: String, trustStore: TrustStore, at time: Date) throws(CryptoError) -> VerifiedIdentity {
+    ///
+    /// With a `cache`, a signer whose chain this trust store verified before is not verified again (the
+    /// signature itself always is).
+    public func verify(manifest: [UInt8], sender: String, trustStore: TrustStore, at time: Date,
+                       cache: VerifiedSignerCache? = nil) throws(CryptoError) -> VerifiedIdentity {
         try CryptoLimits.check(manifest.count, within: Self.maximumManifestBytes, "a manifest")
         let (signer, certificates) = try verifySignature(manifest: manifest)
-        let others = certificates.filter { $0 != signer }
-        let verified = try trustStore.verify(chain: [signer] + others.prefix(CryptoLimits.maximumChainLength - 1),
+        let fingerprint = cache.map { _ in SHA256.hash(signer.der) }
+        let verified: VerifiedIdentity
+        if let cache, let fingerprint, let known = cache.identity(of: signer, fingerprint: fingerprint, trustStore: trustStore, at: time) {
+            verified = known
+        } else {
+            let others = certificates.filter { $0 != signer }
+            verified = try trustStore.verify(chain: [signer] + others.prefix(CryptoLimits.maximumChainLength - 1),
                                              at: time, use: .sendUnitSigning)
+            if let cache, let fingerprint { cache.insert(verified, notBefore: signer.notBefore, fingerprint: fingerprint, trustStore: trustStore) }
+        }
         guard verified.identity.role == .office, verified.identity.officeNumber == sender else {
             throw CryptoError(.signerNotSender, "the send unit is from \(sender) but was signed by \(verified.identity)")
         }
@@ -87,6 +109,7 @@ public struct SendUnitSignature: Hashable, Sendable {
             }
             throw CryptoError(.signatureMalformed, "the signature could not be checked", openSSLReasons: reasons)
         }
+        try Self.checkPolicy(OpaquePointer(OPENSSL_sk_value(infos, 0)))
         guard let signers = CMS_get0_signers(cms) else {
             throw .openSSL(.signatureMalformed, "the signature carries no signer certificate")
         }
@@ -96,6 +119,49 @@ public struct SendUnitSignature: Hashable, Sendable {
             throw CryptoError(.signatureMalformed, "the signature carries no signer certificate")
         }
         let all = CMS_get1_certs(cms).map { CertificateStack(owning: $0).certificates } ?? []
+        try Self.checkProfile(of: signer)
         return (signer, all)
+    }
+
+    /// The digests that give at least 112 bits of security.
+    static let acceptedDigests: Set<Int32> = [NID_sha224, NID_sha256, NID_sha384, NID_sha512, NID_sha3_256, NID_sha3_384, NID_sha3_512]
+
+    /// The platform's signature policy on the one signer: a digest of at least 112 bits of security, and
+    /// the signed attributes content type, message digest and signing time.
+    static func checkPolicy(_ info: OpaquePointer?) throws(CryptoError) {
+        guard let info else { throw CryptoError(.signatureMalformed, "the signature has no signer information") }
+        var digest: UnsafeMutablePointer<X509_ALGOR>?
+        CMS_SignerInfo_get0_algs(info, nil, nil, &digest, nil)
+        var object: OpaquePointer?
+        if let digest { X509_ALGOR_get0(&object, nil, nil, digest) }
+        let nid = object.map { OBJ_obj2nid($0) } ?? NID_undef
+        guard acceptedDigests.contains(nid) else {
+            let name = nid == NID_undef ? "an unknown digest" : String(cString: OBJ_nid2sn(nid))
+            throw CryptoError(.weakDigest, "the signature uses \(name); at least SHA-224 (112-bit security) is required")
+        }
+        for (attribute, name) in [(NID_pkcs9_contentType, "content type"), (NID_pkcs9_messageDigest, "message digest"),
+                                  (NID_pkcs9_signingTime, "signing time")] where CMS_signed_get_attr_by_NID(info, attribute, -1) < 0 {
+            throw CryptoError(.signedAttributesMissing, "the signature has no signed \(name) attribute")
+        }
+    }
+
+    /// The shape of an office certificate, which every signer must have: X.509 v3 with the key usage
+    /// (digitalSignature or nonRepudiation) and extended key usage extensions, and a key the platform issues
+    /// certificates for (EC P-256, EC P-384, RSA of 2048 bits and more).
+    static func checkProfile(of signer: Certificate) throws(CryptoError) {
+        guard X509_get_version(signer.pointer) == 2 else {
+            throw CryptoError(.signerProfile, "\(signer.subject) is not an X.509 v3 certificate")
+        }
+        let flags = X509_get_extension_flags(signer.pointer)
+        guard flags & UInt32(EXFLAG_KUSAGE) != 0, !signer.keyUsage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) else {
+            throw CryptoError(.signerProfile, "\(signer.subject) has no key usage for signatures")
+        }
+        guard flags & UInt32(EXFLAG_XKUSAGE) != 0 else {
+            throw CryptoError(.signerProfile, "\(signer.subject) has no extended key usage")
+        }
+        guard let key = X509_get0_pubkey(signer.pointer) else { throw CryptoError(.signerProfile, "\(signer.subject) has no public key") }
+        do { _ = try PrivateKey.kind(of: key) } catch {
+            throw CryptoError(.signerProfile, "\(signer.subject): \(error.reason)")
+        }
     }
 }

@@ -38,8 +38,9 @@ public struct VerifiedIdentity: Hashable, Sendable, CustomStringConvertible {
 /// The server calls ``verify(chainDER:at:use:)`` from its TLS certificate-verification callback with
 /// the peer's chain, leaf first; ``SendUnitSignature`` calls it for a signer. A chain to the platform
 /// root needs a current CRL from the leaf's issuer (`revocationStatusUnknown` otherwise); a chain to an
-/// external issuer is checked against a CRL when one from that issuer is loaded. Only the leaf is
-/// checked for revocation. Immutable and `Sendable`: OpenSSL 3's X509_STORE is safe for concurrent
+/// external issuer is checked against a CRL when one from that issuer is loaded. With the root's own CRL
+/// loaded (``PlatformCA/makeRootRevocationList(revoked:number:thisUpdate:nextUpdate:)``), every level of a
+/// platform chain is checked for revocation, so a revoked intermediate is refused; without it, the leaf. Immutable and `Sendable`: OpenSSL 3's X509_STORE is safe for concurrent
 /// verification. To publish a new CRL, make a new store with ``replacingRevocationLists(_:)``.
 public final class TrustStore: @unchecked Sendable {
     /// The platform's self-signed roots.
@@ -51,6 +52,9 @@ public final class TrustStore: @unchecked Sendable {
     /// The CRLs checked.
     public let revocationLists: [CertificateRevocationList]
 
+    /// Whether a root's own CRL is loaded: then platform chains are checked against CRLs at every level,
+    /// so a revoked intermediate is refused (and a missing or stale CRL at any level too).
+    public let checksEveryLevel: Bool
     private let platformStore: OpaquePointer
     private let externalStore: OpaquePointer
 
@@ -65,6 +69,9 @@ public final class TrustStore: @unchecked Sendable {
         self.intermediates = intermediates
         self.externalIssuers = externalIssuers
         self.revocationLists = revocationLists
+        checksEveryLevel = revocationLists.contains { crl in
+            roots.contains { X509_NAME_cmp(X509_CRL_get_issuer(crl.pointer), X509_get_subject_name($0.pointer)) == 0 }
+        }
         platformStore = try Self.makeStore(anchors: roots, revocationLists: revocationLists)
         do {
             externalStore = try Self.makeStore(anchors: externalIssuers, revocationLists: revocationLists)
@@ -76,9 +83,10 @@ public final class TrustStore: @unchecked Sendable {
 
     /// A store for the platform `ca`, its current `revocationList`, and `externalIssuers`.
     public convenience init(platform ca: PlatformCA, revocationList: CertificateRevocationList?,
+                            rootRevocationList: CertificateRevocationList? = nil,
                             externalIssuers: [Certificate] = []) throws(CryptoError) {
         try self.init(roots: [ca.root], intermediates: [ca.intermediate], externalIssuers: externalIssuers,
-                      revocationLists: revocationList.map { [$0] } ?? [])
+                      revocationLists: [revocationList, rootRevocationList].compactMap { $0 })
     }
 
     deinit {
@@ -114,13 +122,22 @@ public final class TrustStore: @unchecked Sendable {
         guard !leaf.isCertificateAuthority else {
             throw CryptoError(.wrongKeyUsage, "\(leaf.subject) is a CA certificate and cannot identify an office, operator or auditor")
         }
+        // Validity first: an expired certificate is reported as expired, whatever else (a stale CRL) is wrong.
+        let seconds = time.timeIntervalSince1970
+        guard leaf.notAfter.timeIntervalSince1970 >= seconds.rounded(.down) else {
+            throw CryptoError(.certificateExpired, "the certificate expired at \(leaf.notAfter)")
+        }
+        guard leaf.notBefore.timeIntervalSince1970 <= seconds else {
+            throw CryptoError(.certificateNotYetValid, "the certificate is valid from \(leaf.notBefore)")
+        }
         let untrusted = try CertificateStack(borrowing: Array(chain.dropFirst()) + intermediates)
-        let platformFailure = Self.run(platformStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: true)
+        let platformFailure = Self.run(platformStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: true,
+                                       checkAll: checksEveryLevel)
         var isExternal = false
         if let failure = platformFailure {
             guard failure.code == .untrustedIssuer, !externalIssuers.isEmpty else { throw failure }
             let hasCRL = revocationLists.contains { X509_NAME_cmp(X509_CRL_get_issuer($0.pointer), X509_get_issuer_name(leaf.pointer)) == 0 }
-            if let externalFailure = Self.run(externalStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: hasCRL) {
+            if let externalFailure = Self.run(externalStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: hasCRL, checkAll: false) {
                 throw externalFailure.code == .untrustedIssuer ? failure : externalFailure
             }
             isExternal = true
@@ -134,7 +151,7 @@ public final class TrustStore: @unchecked Sendable {
 
     /// Runs OpenSSL's chain verification; nil on success, else the refusal.
     private static func run(_ store: OpaquePointer, leaf: Certificate, untrusted: CertificateStack, time: Date,
-                            use: CertificateUse, checkCRL: Bool) -> CryptoError? {
+                            use: CertificateUse, checkCRL: Bool, checkAll: Bool) -> CryptoError? {
         OpenSSLErrorQueue.clear()
         guard let context = X509_STORE_CTX_new() else { return .openSSL(.openSSLFailure, "out of memory") }
         defer { X509_STORE_CTX_free(context) }
@@ -146,7 +163,7 @@ public final class TrustStore: @unchecked Sendable {
         X509_VERIFY_PARAM_set_time(parameters, time_t(time.timeIntervalSince1970.rounded(.down)))
         // At least 112-bit security along the whole chain: no RSA under 2048 bits, no SHA-1 signatures.
         X509_VERIFY_PARAM_set_auth_level(parameters, 2)
-        if checkCRL { X509_VERIFY_PARAM_set_flags(parameters, UInt(X509_V_FLAG_CRL_CHECK)) }
+        if checkCRL { X509_VERIFY_PARAM_set_flags(parameters, UInt(checkAll ? X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL : X509_V_FLAG_CRL_CHECK)) }
         if X509_verify_cert(context) == 1 { return nil }
         let error = X509_STORE_CTX_get_error(context)
         let depth = X509_STORE_CTX_get_error_depth(context)

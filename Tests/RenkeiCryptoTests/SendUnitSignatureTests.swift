@@ -130,8 +130,12 @@ import Testing
         let revokedStore = try platform.revoking([office.certificate]).trustStore()
         expectError(.certificateRevoked) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: revokedStore, at: TestPlatform.now) }
         let expired = try platform.issue(notBefore: TestPlatform.now - 30 * TestPlatform.day, notAfter: TestPlatform.now - 60)
+        // The client refuses to sign with it now; a signature made while it was valid is refused once it expired.
+        expectError(.certificateExpired) {
+            try SendUnitSignature.sign(manifest: manifest, key: expired.key, certificate: expired.certificate, chain: expired.chain)
+        }
         let byExpired = try SendUnitSignature.sign(manifest: manifest, key: expired.key, certificate: expired.certificate,
-                                                   chain: expired.chain)
+                                                   chain: expired.chain, at: TestPlatform.now - TestPlatform.day)
         expectError(.certificateExpired) {
             try byExpired.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }

@@ -7,13 +7,16 @@
 //   renkei-storebench payloads --to DIR --count 64                       writes the payload files
 //   renkei-storebench recovery --folder DIR --gib 1                      times recovery of 1 GiB of log
 //   renkei-storebench scan --folder DIR                                  header scan of a million events
+//   renkei-storebench uploads --folder DIR --callers 16 --seconds 10     upload commands, full domain path
 import ArgumentParser
 import CarePlanStandard
 import Foundation
+import RenkeiCore
 import RenkeiCrypto
 import RenkeiLog
 import RenkeiModel
 import RenkeiStore
+import RenkeiWorkload
 import Synchronization
 
 /// ~10 KiB files from the standard-file generator, the same for every system measured.
@@ -35,7 +38,7 @@ struct StoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-storebench",
         abstract: "Durable appends through the storage protocol / 保存層への永続追記の計測",
-        subcommands: [Append.self, Payloads.self, Recovery.self, Fill.self, Scan.self],
+        subcommands: [Append.self, Uploads.self, Payloads.self, Recovery.self, Fill.self, Scan.self],
         defaultSubcommand: Append.self
     )
 }
@@ -99,6 +102,40 @@ struct Append: AsyncParsableCommand {
         await store.close()
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(#"{"engine":"lmdb","clients":\#(clients),"puts":\#(puts),"appends":\#(appends),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(appends) / wall)),"commits":\#(statistics.commits),"checkpoints":\#(statistics.checkpoints)}"#)
+    }
+}
+
+struct Uploads: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uploads",
+        abstract: "Measure upload commands through the domain (validation, signature, idempotency, durable commit, projections); prints one line of JSON."
+    )
+
+    @Option(help: "An empty or new data folder for the store.") var folder: String
+    @Option(help: "Concurrent callers, each awaiting its receipt.") var callers = 16
+    @Option(help: "How long to upload, in seconds.") var seconds = 10.0
+
+    func validate() throws {
+        guard (1...1024).contains(callers) else { throw ValidationError("--callers: 1 to 1024") }
+        guard seconds > 0 && seconds <= 3600 else { throw ValidationError("--seconds: more than 0, at most 3600") }
+    }
+
+    func run() async throws {
+        var configuration = LMDBEventStore.Configuration()
+        configuration.keySpaces = Platform.keySpaces
+        let store = try LMDBEventStore(path: folder, configuration: configuration)
+        let workload = try await UploadWorkload(store: store, units: 600)
+        let before = (workload.platform.statistics.totals, UploadWorkload.processCPU())
+        let clock = ContinuousClock()
+        let started = clock.now
+        let uploads = try await workload.run(until: started + .milliseconds(Int(seconds * 1000)), callers: callers)
+        let elapsed = started.duration(to: clock.now)
+        let after = (workload.platform.statistics.totals, UploadWorkload.processCPU())
+        await store.close()
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let count = max(1, after.0.uploads - before.0.uploads)
+        func micros(_ nanos: Int) -> String { String(format: "%.1f", Double(nanos) / 1000 / Double(count)) }
+        print(#"{"engine":"lmdb","path":"domain","callers":\#(callers),"uploads":\#(uploads),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(uploads) / wall)),"cpu_us_per_upload":\#(micros(after.1 - before.1)),"validate_cpu_us":\#(micros(after.0.validateNanoseconds - before.0.validateNanoseconds)),"verify_cpu_us":\#(micros(after.0.verifyNanoseconds - before.0.verifyNanoseconds)),"decide_commit_wall_us":\#(micros(after.0.commitNanoseconds - before.0.commitNanoseconds))}"#)
     }
 }
 

@@ -25,6 +25,9 @@ struct ExchangeProjection: Projection {
             unit.sequence = sequence
             unit.uploadedMicros = micros
             unit.upload = m
+            // The signature stays in the log (the recipient and auditors verify it there); the unit keeps
+            // the result and the signer.
+            unit.upload.signatureDer = Data()
             unit.status = .unread
             unit.signatureVerified = true
             unit.history = [Self.change(.unread, sequence, micros, m.sender)]

@@ -120,7 +120,7 @@ final class Harness: @unchecked Sendable {
         let manifest = try SendUnitManifest(sender: sender.number.rawValue, recipient: recipient.rawValue, unitNumber: serial, files: entries)
         let credential = signer ?? sender.credential
         let signature = try SendUnitSignature.sign(manifest: manifest.canonicalBytes, key: credential.key,
-                                                   certificate: credential.certificate, chain: credential.chain)
+                                                   certificate: credential.certificate, chain: credential.chain, at: clock.date)
         return UploadRequest(recipient: recipient, files: files, manifest: manifest.canonicalBytes, signature: signature.der, idempotencyKey: key)
     }
 

@@ -1,0 +1,37 @@
+import Foundation
+import Synchronization
+
+/// Signers whose certificate chains one trust store has verified, by the SHA-256 of the certificate: a
+/// signer's chain (its issuers' signatures, the CRL) is verified once per certificate, not once per
+/// signature. An entry is used only for the trust store that verified it and only within the certificate's
+/// validity; revocation after the store was made is the caller's to check (the platform keeps its own
+/// record of revocations). Holds at most `capacity` signers; when full, it starts again empty.
+public final class VerifiedSignerCache: Sendable {
+    private struct Entry: Sendable {
+        var identity: VerifiedIdentity
+        var notBefore: Date
+        var trustStore: ObjectIdentifier
+    }
+
+    private let entries = Mutex<[SHA256Digest: Entry]>([:])
+    private let capacity: Int
+
+    /// An empty cache of at most `capacity` signers.
+    public init(capacity: Int = 100_000) { self.capacity = max(1, capacity) }
+
+    func identity(of certificate: Certificate, fingerprint: SHA256Digest, trustStore: TrustStore, at time: Date) -> VerifiedIdentity? {
+        guard let entry = entries.withLock({ $0[fingerprint] }), entry.trustStore == ObjectIdentifier(trustStore),
+              entry.notBefore <= time, time <= entry.identity.notAfter else { return nil }
+        return entry.identity
+    }
+
+    func insert(_ identity: VerifiedIdentity, notBefore: Date, fingerprint: SHA256Digest, trustStore: TrustStore) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[fingerprint] = Entry(identity: identity, notBefore: notBefore, trustStore: ObjectIdentifier(trustStore))
+        }
+    }
+
+    /// The signers held.
+    public var count: Int { entries.withLock { $0.count } }
+}
