@@ -30,7 +30,7 @@ import Testing
         #expect(Support.check(name, bytes).first?.line == 2 && Support.check(name, bytes).first?.column == 6)
     }
 
-    @Test func unquotedFreeTextAndOtherVersionValuesAreWarnings() throws {
+    @Test func unquotedFreeTextAndEarlierEditionsAreWarningsButAnUndefinedVersionIsAnError() throws {
         let bytes = try Support.bytes(of: Support.upjsk)
         // Remove the quotes around every 氏名/事業所名 (they hold no comma): CSV-2, once for each column.
         let unquoted = bytes.filter { $0 != 0x22 }
@@ -39,9 +39,17 @@ import Testing
         let implementationValue = try Support.edited(Support.upjsk) { records in
             for index in records.indices { records[index][0] = "202410" }  // one implementation's non-conforming value
         }
+        // A value no edition defines: the receiver cannot know the layout, so it is an error that names the value the
+        // file's service month needs.
         let version = try #require(findings("VER-2", Support.upjsk, implementationValue).first)
-        #expect(version.level == .warning && version.messageJA.contains("202407"))
+        #expect(version.level == .error && version.messageJA.contains("202407") && version.messageEN.contains("202407"))
         #expect(findings("VER-2", Support.upjsk, implementationValue).count == 1)
+        // An earlier edition's value (3.x) is a defined layout: a warning.
+        let earlier = try Support.edited(Support.upjsk) { records in
+            for index in records.indices { records[index][0] = "202208" }
+        }
+        let old = try #require(findings("VER-2", Support.upjsk, earlier).first)
+        #expect(old.level == .warning && old.messageJA.contains("202407"))
     }
 
     @Test func officeNumbersInRowsAgreeWithTheName() throws {

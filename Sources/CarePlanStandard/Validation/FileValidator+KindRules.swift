@@ -5,6 +5,7 @@ struct ColumnIndex {
     let version, insurer, insured, targetMonth, deleteTargetMonth, planDate, serviceDate, proratedDays: Int?
     let serviceCode, taisCode, notifCode, detailDiscriminator, serviceProvider, updater: Int?
     let serviceOffice, units, discountRate, discountedUnits, count, amount, totalCost, claim, copay: Int?
+    let satelliteBranch, benefitManagedUnits, classLimitExcess, classLimitWithin: Int?
     /// The columns of the record's own key (as a parent) and of its link to a parent.
     let ownKey: [Int]
     let parentKey: [Int]
@@ -19,6 +20,8 @@ struct ColumnIndex {
         serviceOffice = at("serviceOfficeNo"); units = at("units"); discountRate = at("discountRate")
         discountedUnits = at("discountedUnits"); count = at("countOrDays"); amount = at("serviceUnitAmount")
         totalCost = at("totalCost"); claim = at("insuranceClaimAmount"); copay = at("userCopayInsured")
+        satelliteBranch = at("satelliteBranchNo"); benefitManagedUnits = at("benefitManagedUnits")
+        classLimitExcess = at("classLimitExcessUnits"); classLimitWithin = at("classLimitWithinUnits")
         let keyColumns = (layout?.parentKey ?? []).compactMap { layout?.index(of: $0) }
         if let layout, layout.parentKinds.isEmpty { ownKey = keyColumns; parentKey = [] } else { ownKey = []; parentKey = keyColumns }
     }
@@ -45,8 +48,10 @@ extension FileValidator {
             let month = name?.month?.description ?? fields.good(columns.targetMonth).map { String(decoding: $0, as: UTF8.self) } ?? "999999"
             let expected = definition.csvVersionHistory.last { $0.fromMonth <= month }?.version ?? definition.csvVersion
             if text != expected {
+                // An earlier edition's value names a layout the receiver knows (a warning); any other value names
+                // none, so the receiving software cannot read the file (an error).
                 let known = definition.csvVersionHistory.contains { $0.version == text }
-                sink.add(line: fields.line(of: 0), column: column(columns.version), code: .versionValue, level: .warning,
+                sink.add(line: fields.line(of: 0), column: column(columns.version), code: .versionValue, level: known ? .warning : .error,
                          ja: "CSVバージョン「\(text)」は\(known ? "旧版の値" : "標準仕様にない値")です。サービス提供年月 \(month == "999999" ? "" : month + " ")には「\(expected)」を使います。",
                          en: "CSV version '\(text)' is \(known ? "an earlier edition's value" : "not a value of the standard"); expected '\(expected)'.")
             }

@@ -17,6 +17,20 @@ extension FileValidator {
                      ja: "日割対象日に月の日数（\(yearMonth.dayCount) 日）を超える日が 1 になっています。",
                      en: "The prorated-days flags mark days past the month's \(yearMonth.dayCount) days.")
         }
+        if let index = columns.proratedDays, let flags = fields.good(index), !flags.isEmpty, !flags.contains(0x31) {
+            sink.add(line: fields.line(of: index), column: column(index), code: .table6Optional, level: .warning,
+                     ja: "日割対象日が指定されていますが、1 の日がありません。日割でなければ空欄にします。",
+                     en: "The prorated-days flags mark no day: leave the column empty unless the service is prorated (日割).")
+        }
+        if let index = columns.satelliteBranch, let provider = fields.good(columns.serviceProvider), let serviceKind {
+            let branch = fields.good(index).map { Array($0) } ?? []
+            if !branch.isEmpty, branch.allSatisfy({ $0 == 0x30 }) {
+                sink.add(line: fields.line(of: index), column: column(index), code: .table6Optional, level: .warning,
+                         ja: "サテライト枝番 0 はありません（1 以上、サテライトでなければ空欄）。",
+                         en: "Satellite branch 0 does not exist (1 and up; empty when not a satellite).")
+            }
+            satellites.note(office: Array(provider) + Array(serviceKind.utf8), hasBranch: !branch.isEmpty, line: fields.line(of: index))
+        }
         if let serviceKind { checkEquipment(fields, serviceKind: serviceKind) }
         if let serviceKind, let index = columns.detailDiscriminator, !(fields.good(index)?.isEmpty ?? true),
            serviceKind != "17" && serviceKind != "67" {
@@ -83,7 +97,13 @@ extension FileValidator {
                 sink.add(line: line, column: column(columns.serviceOffice), code: .grandTotal, level: .error,
                          ja: "9999999999 は全合計行（999999）だけに使えます。", en: "9999999999 is only for the grand-total row (999999).")
             }
-            checkEquipment(fields, serviceKind: String(decoding: code[0..<2], as: UTF8.self))
+            let serviceKind = String(decoding: code[0..<2], as: UTF8.self)
+            checkEquipment(fields, serviceKind: serviceKind)
+            if !definition.serviceKindsInScope.contains(serviceKind) {
+                sink.addOnce(key: "T6-5/\(serviceKind)", line: line, column: column(columns.serviceCode), code: .serviceKindScope, level: .warning,
+                             ja: "サービス種類 \(serviceKind) は連携対象外です（この種類の以降の指摘は省略）。",
+                             en: "Service kind \(serviceKind) is not exchanged under the standard (reported once per kind).")
+            }
             let units = Self.integer(fields.good(columns.discountedUnits)) ?? Self.integer(fields.good(columns.units))
             if let units, let count = Self.integer(fields.good(columns.count)), let amount = Self.integer(fields.good(columns.amount)),
                amount != units * count {
@@ -91,6 +111,14 @@ extension FileValidator {
                          ja: "サービス単位金額 \(amount) が 単位数 \(units) × 回数 \(count) = \(units * count) と一致しません。",
                          en: "The amount \(amount) is not units \(units) × count \(count) = \(units * count).")
             }
+        }
+        // 区分支給限度基準内単位数 + 区分支給限度基準を超える単位数 = 給付管理単位数.
+        if let managed = Self.integer(fields.good(columns.benefitManagedUnits)),
+           let excess = Self.integer(fields.good(columns.classLimitExcess)), let within = Self.integer(fields.good(columns.classLimitWithin)),
+           within + excess != managed {
+            sink.add(line: line, column: column(columns.benefitManagedUnits), code: .arithmetic, level: .warning,
+                     ja: "区分支給限度基準内単位数 \(within) ＋ 基準を超える単位数 \(excess) が 給付管理単位数 \(managed) と一致しません。",
+                     en: "Units within the class limit \(within) + units over it \(excess) is not the benefit-managed units \(managed).")
         }
         if let cost = Self.integer(fields.good(columns.totalCost)), let claim = Self.integer(fields.good(columns.claim)),
            let copay = Self.integer(fields.good(columns.copay)), cost - claim != copay {
@@ -122,6 +150,11 @@ extension FileValidator {
     mutating func finish() -> (findings: [Finding], facts: FileFacts, errors: Int, warnings: Int) {
         if layout?.kind == .usageAnnex {
             table7.finishUser(into: &sink)
+        }
+        for line in satellites.mixedLines {
+            sink.add(line: line, column: column(columns.satelliteBranch), code: .table6Optional, level: .warning,
+                     ja: "同じ事業所・サービス種類で、サテライト枝番のある行とない行が混在しています。",
+                     en: "Rows of one office and service kind mix a satellite branch number with none.")
         }
         let limitLines = [facts.keyLimitLine, table7.untrackedUsersLine].compactMap { $0 }
         if let line = limitLines.min() {

@@ -11,6 +11,7 @@ struct FileValidator {
     var sink: FindingSink
     var facts: FileFacts
     var table7: Table7Check
+    var satellites = SatelliteTally()
     /// Column 1 of the first record (VER-1).
     var version: [UInt8]?
     /// The month every record must carry: the name's, else the first record's.

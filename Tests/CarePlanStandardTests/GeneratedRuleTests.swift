@@ -1,0 +1,70 @@
+import CarePlanStandard
+import RenkeiModel
+import Testing
+
+/// T7-4's limit arithmetic, T6-3's 日割 and satellite columns and T6-5 on 第7表, each shown on a file the
+/// generator made (which passes clean) and then edited to break the rule.
+@Suite struct GeneratedRuleTests {
+    let units = CarePlanGenerator(seed: 21, month: YearMonth(year: 2025, month: 6)!, userCount: 4).sendUnits()
+
+    func file(_ kind: FileKind) -> GeneratedFile { units.flatMap(\.files).first { $0.kind == kind }! }
+
+    func findings(_ code: String, _ file: GeneratedFile, _ edit: (inout [[String]]) -> Void) throws -> [Finding] {
+        var records = file.records
+        edit(&records)
+        return Support.with(code, in: Support.check(file.fileName, try CarePlanWriter.bytes(of: records, kind: file.kind)))
+    }
+
+    func column(_ kind: FileKind, _ key: String) -> Int { StandardDefinition.v41.layout(of: kind)!.index(of: key)! }
+
+    @Test func theGeneratedFilesPassClean() {
+        for name in [FileKind.usagePlan, .usageAnnex, .actual] {
+            #expect(Support.check(file(name).fileName, file(name).bytes).isEmpty, "\(name)")
+        }
+    }
+
+    @Test func unitsWithinAndOverTheClassLimitAddUpToTheBenefitManagedUnits() throws {
+        let annex = file(.usageAnnex)
+        let managed = column(.usageAnnex, "benefitManagedUnits"), within = column(.usageAnnex, "classLimitWithinUnits"),
+            excess = column(.usageAnnex, "classLimitExcessUnits")
+        let row = try #require(annex.records.firstIndex { !$0[managed].isEmpty && !$0[within].isEmpty && !$0[excess].isEmpty })
+        let found = try findings("T7-4", annex) { records in
+            records[row][within] = String((Int(records[row][within]) ?? 0) + 7)
+        }
+        let finding = try #require(found.first { $0.messageEN.contains("class limit") })
+        #expect(finding.line == row + 1 && finding.column == managed + 1 && finding.level == .warning)
+    }
+
+    @Test func proratedDaysThatMarkNoDayAreReported() throws {
+        let plan = file(.usagePlan)
+        let days = column(.usagePlan, "proratedDays")
+        let found = try findings("T6-3", plan) { $0[1][days] = String(repeating: "0", count: 31) }
+        #expect(found.map(\.line) == [2] && found.first?.column == days + 1)
+        #expect(try findings("T6-3", plan) { $0[1][days] = "1111100000000000000000000000000" }.isEmpty)
+    }
+
+    @Test func satelliteBranchNumbersAreAllOrNothingForAnOfficeAndKind() throws {
+        let plan = file(.usagePlan)
+        let branch = column(.usagePlan, "satelliteBranchNo"), provider = column(.usagePlan, "serviceProviderNo"),
+            code = column(.usagePlan, "serviceCode")
+        let first = plan.records[0]
+        let same = plan.records.indices.filter { plan.records[$0][provider] == first[provider] && plan.records[$0][code].prefix(2) == first[code].prefix(2) }
+        try #require(same.count >= 2)
+        // Every row of the office and kind names branch 2 (one satellite's rows alone): fine.
+        #expect(try findings("T6-3", plan) { records in for index in same { records[index][branch] = "2" } }.isEmpty)
+        // One row names a branch, the others none: reported once, at the row that made the mix.
+        let mixed = try findings("T6-3", plan) { $0[same[1]][branch] = "2" }
+        #expect(mixed.map(\.line) == [same[1] + 1])
+        // Branch 0 does not exist.
+        let zero = try findings("T6-3", plan) { records in for index in same { records[index][branch] = "0" } }
+        #expect(zero.count == same.count && zero.allSatisfy { $0.messageEN.contains("branch 0") })
+    }
+
+    @Test func aServiceKindOutsideTheExchangeIsReportedOnTable7Too() throws {
+        let annex = file(.usageAnnex)
+        let code = column(.usageAnnex, "serviceCode")
+        let row = try #require(annex.records.firstIndex { $0[code].allSatisfy(\.isNumber) && $0[code] != "999999" && !$0[code].hasSuffix("AAAA") })
+        let found = try findings("T6-5", annex) { $0[row][code] = "99" + $0[row][code].dropFirst(2) }
+        #expect(found.count == 1 && found.first?.line == row + 1 && found.first?.level == .warning)
+    }
+}
