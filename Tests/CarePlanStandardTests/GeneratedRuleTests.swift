@@ -68,3 +68,31 @@ import Testing
         #expect(found.count == 1 && found.first?.line == row + 1 && found.first?.level == .warning)
     }
 }
+
+/// The generator exercises every layout: the deletion and 予防 units join the month's units, and each passes
+/// the checker clean, file by file and as a unit.
+@Suite struct EveryUnitKindTests {
+    @Test func everyKindOfSendUnitIsGeneratedAndPassesClean() throws {
+        let units = CarePlanGenerator(seed: 5, month: YearMonth(year: 2025, month: 6)!, userCount: 3).sendUnitsOfEveryKind()
+        let definitions = Set(units.map(\.definitionID))
+        for id in ["KYOTAKU_PLAN", "KYOTAKU_USAGE", "SERVICE_ACTUAL", "KYOTAKU_PLAN_DELETE", "KYOTAKU_USAGE_DELETE",
+                   "SERVICE_ACTUAL_DELETE", "YOBO_KIHON", "YOBO_PLAN", "YOBO_KIHON_DELETE", "YOBO_PLAN_DELETE"] {
+            #expect(definitions.contains(id), "no \(id) unit")
+        }
+        let kinds = Set(units.flatMap(\.files).map(\.kind))
+        for layout in StandardDefinition.v41.layouts.keys {
+            #expect(kinds.contains(layout), "no generated file of \(layout)")
+        }
+        for file in units.flatMap(\.files) where file.kind != .basicInfoImage {
+            let columns = StandardDefinition.v41.layout(of: file.kind)!.columns.count
+            #expect(!file.records.isEmpty && file.records.allSatisfy { $0.count == columns }, "\(file.fileName)")
+        }
+        for unit in units {
+            let report = StandardChecker().check(unit.files.map { CheckInput(name: $0.fileName, source: .bytes($0.bytes)) })
+            #expect(report.findings.isEmpty, "\(unit.definitionID): \(report.findings.prefix(3).map(\.description))")
+            let names = unit.files.map(\.name)
+            #expect(SendUnit(files: names).matchingDefinition()?.id == unit.definitionID || unit.definitionID.hasPrefix("YOBO"),
+                    "\(unit.definitionID) matched \(String(describing: SendUnit(files: names).matchingDefinition()?.id))")
+        }
+    }
+}

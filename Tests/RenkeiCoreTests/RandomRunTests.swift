@@ -33,12 +33,15 @@ struct RandomRunTests {
         let platform = harness.platform
         var random = TestRandom(seed: 20_270_401)
 
-        // Two care-planning offices with their service offices, from two generated months.
+        // Two care-planning offices and two 地域包括支援センター with their service offices, from two generated
+        // months of every kind of unit (so every layout travels).
         let months = [GeneratedMonth(seed: 11, users: 2), GeneratedMonth(seed: 12, users: 2)]
         var offices: [OfficeNumber: TestOffice] = [:]
         for month in months {
             let cm = month.careManagementOffice
             if offices[cm] == nil { offices[cm] = try await harness.enrol(cm, kinds: [.careManagement], prefecture: 13) }
+            let center = month.preventionCenter
+            if offices[center] == nil { offices[center] = try await harness.enrol(center, kinds: [ServiceKindCode(rawValue: "46")!], prefecture: 13) }
             for (number, kind) in month.serviceOffices where offices[number] == nil {
                 offices[number] = try await harness.enrol(number, kinds: [kind], prefecture: 1 + random.below(47))
             }
@@ -126,6 +129,10 @@ struct RandomRunTests {
         print("random run on \(engine): \(commands) commands, \(units.count) units, outcomes \(outcomes.sorted { $0.key < $1.key })")
         // The run did real work, and refused what it should.
         #expect(units.count > 1_000, "\(outcomes)")
+        let types = try await harness.store.read { snapshot in
+            Set(try await snapshot.allEntries(in: ProjectionSpaces.units).map { try PBUnitRecord(serializedBytes: $0.value).upload.definitionID })
+        }
+        #expect(types.count >= 10, "unit kinds uploaded: \(types.sorted())")
         #expect(outcomes["ok", default: 0] > 5_000 && outcomes.count > 8, "\(outcomes)")
         #expect(harness.clock.today > Harness.start.adding(days: 300))
 

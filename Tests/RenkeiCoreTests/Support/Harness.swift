@@ -144,14 +144,16 @@ extension GeneratedSendUnit {
     var recipient: OfficeNumber { files[0].name.recipient }
 }
 
-/// A small month of generated traffic: one 居宅 office, its service offices, and for each the 計画書,
-/// 予定 and 実績 units.
+/// A small month of generated traffic of every kind: one 居宅 office, its service offices and a 地域包括支援
+/// センター; the 計画書, 予定 and 実績 units, their deletions, and the 予防 units.
 struct GeneratedMonth {
     let units: [GeneratedSendUnit]
     init(seed: UInt64 = 7, month: YearMonth = YearMonth(year: 2027, month: 5)!, users: Int = 3) {
-        units = CarePlanGenerator(seed: seed, month: month, userCount: users).sendUnits()
+        units = CarePlanGenerator(seed: seed, month: month, userCount: users).sendUnitsOfEveryKind()
     }
     var careManagementOffice: OfficeNumber { units.first { $0.definitionID == "KYOTAKU_USAGE" }!.sender }
+    /// The 地域包括支援センター (介護予防支援, kind 46) that sends the 予防 units.
+    var preventionCenter: OfficeNumber { units.first { $0.definitionID == "YOBO_KIHON" }!.sender }
     func units(_ definition: String) -> [GeneratedSendUnit] { units.filter { $0.definitionID == definition } }
     /// The service offices with their kinds.
     var serviceOffices: [(OfficeNumber, ServiceKindCode)] {
