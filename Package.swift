@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RenkeiCoreTests",
-            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard"]
+            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard", "RenkeiZstd"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 import RenkeiCrypto
+import Synchronization
 public import RenkeiModel
 public import RenkeiStore
 
@@ -15,6 +16,8 @@ public final class Platform: Sendable {
     /// How commands are judged.
     public let configuration: PlatformConfiguration
     let projections: [any Projection]
+    /// The dictionary of each file kind, once read (nil: read it again).
+    let dictionaries = Mutex<[String: UInt32]?>(nil)
     /// Signers whose chains the trust store verified: each certificate's chain is verified once.
     let signers = VerifiedSignerCache()
     /// Where accepted uploads spent their time.
@@ -75,7 +78,7 @@ public final class Platform: Sendable {
         let projections = projections
         return StoreWrite(
             conditions: conditions, events: newEvents, blobs: decision.blobs, releasedBlobs: decision.releasedBlobs,
-            changes: decision.changes,
+            dictionaries: decision.dictionaries, changes: decision.changes,
             derivedChanges: { context in
                 var state = LiveProjectionState(prefetched: reads)
                 for (event, envelope) in zip(events, context.events) {
@@ -104,6 +107,7 @@ struct Decision: Sendable {
     var blobs: [PreparedBlob] = []
     var releasedBlobs: [SHA256Digest] = []
     var changes: [KeyChange] = []
+    var dictionaries: [[UInt8]] = []
 
     var isEmpty: Bool { events.isEmpty && changes.isEmpty }
 }

@@ -60,7 +60,8 @@ struct InspectedUpload: Sendable {
 
     /// Runs every check that needs no store, cheapest first; throws the refusal.
     static func inspect(_ request: UploadRequest, sender: OfficeNumber, store: any EventStore,
-                        configuration: PlatformConfiguration, signers: VerifiedSignerCache, now: Timestamp) throws -> (InspectedUpload, validate: Int, verify: Int) {
+                        configuration: PlatformConfiguration, signers: VerifiedSignerCache, dictionaries: [String: UInt32],
+                        now: Timestamp) throws -> (InspectedUpload, validate: Int, verify: Int) {
         let started = UploadStatistics.threadCPU()
         let key = request.idempotencyKey
         guard (1...64).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
@@ -118,7 +119,7 @@ struct InspectedUpload: Sendable {
             } else {
                 kind = try attachmentKind(file, maximumBytes: configuration.maximumAttachmentBytes)
             }
-            let blob = try store.prepareBlob(file.bytes, kind: kind, dictionaryID: nil)
+            let blob = try store.prepareBlob(file.bytes, kind: kind, dictionaryID: dictionaries[kind])
             guard entry.kind == kind, entry.size == UInt64(file.bytes.count), entry.sha256 == blob.hash.hex else {
                 throw DomainError(.manifestMismatch, "\(file.name): the manifest says \(entry.kind), \(entry.size) bytes, \(entry.sha256.prefix(12))…; the file is \(kind), \(file.bytes.count) bytes, \(blob.hash.hex.prefix(12))…")
             }

@@ -96,3 +96,26 @@ import Testing
         }
     }
 }
+
+/// OFFICE-1: a 第1表 names the sending 居宅 office as its 介護支援事業者, and an office deletes only its own 実績.
+@Suite struct RowSenderTests {
+    let units = CarePlanGenerator(seed: 8, month: YearMonth(year: 2025, month: 6)!, userCount: 3).sendUnitsOfEveryKind()
+
+    func check(_ kind: FileKind, _ key: String, _ value: String) throws -> [Finding] {
+        let file = units.flatMap(\.files).first { $0.kind == kind }!
+        let index = StandardDefinition.v41.layout(of: kind)!.index(of: key)!
+        var records = file.records
+        records[0][index] = value
+        return Support.with("OFFICE-1", in: Support.check(file.fileName, try CarePlanWriter.bytes(of: records, kind: kind)))
+    }
+
+    @Test func up1kyoNamesTheSenderAsItsCareManagementOffice() throws {
+        let found = try check(.plan1, "careManagementOfficeNo", "1399999999")
+        #expect(found.count == 1 && found[0].level == .error && found[0].line == 1 && found[0].messageEN.contains("1399999999"))
+    }
+
+    @Test func dltjskDeletesOnlyTheSendersOwnActuals() throws {
+        #expect(try check(.actualDelete, "serviceProviderNo", "1399999999").count == 1)
+        #expect(try check(.actualDelete, "serviceKind", "99").count == 1)
+    }
+}

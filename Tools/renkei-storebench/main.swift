@@ -8,6 +8,7 @@
 //   renkei-storebench recovery --folder DIR --gib 1                      times recovery of 1 GiB of log
 //   renkei-storebench scan --folder DIR                                  header scan of a million events
 //   renkei-storebench uploads --folder DIR --callers 16 --seconds 10     upload commands, full domain path
+//   renkei-storebench rebuild --folder DIR                               every projection rebuilt from the log
 import ArgumentParser
 import CarePlanStandard
 import Foundation
@@ -38,7 +39,7 @@ struct StoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-storebench",
         abstract: "Durable appends through the storage protocol / 保存層への永続追記の計測",
-        subcommands: [Append.self, Uploads.self, Payloads.self, Recovery.self, Fill.self, Scan.self],
+        subcommands: [Append.self, Uploads.self, Rebuild.self, Payloads.self, Recovery.self, Fill.self, Scan.self],
         defaultSubcommand: Append.self
     )
 }
@@ -136,6 +137,29 @@ struct Uploads: AsyncParsableCommand {
         let count = max(1, after.0.uploads - before.0.uploads)
         func micros(_ nanos: Int) -> String { String(format: "%.1f", Double(nanos) / 1000 / Double(count)) }
         print(#"{"engine":"lmdb","path":"domain","callers":\#(callers),"uploads":\#(uploads),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(uploads) / wall)),"cpu_us_per_upload":\#(micros(after.1 - before.1)),"validate_cpu_us":\#(micros(after.0.validateNanoseconds - before.0.validateNanoseconds)),"verify_cpu_us":\#(micros(after.0.verifyNanoseconds - before.0.verifyNanoseconds)),"decide_commit_wall_us":\#(micros(after.0.commitNanoseconds - before.0.commitNanoseconds))}"#)
+    }
+}
+
+struct Rebuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild", abstract: "Time a rebuild of every projection from a platform store's log; prints one line of JSON.")
+
+    @Option(help: "A platform store's data folder (for example the domain benchmark's fixture).") var folder: String
+
+    func run() async throws {
+        var configuration = LMDBEventStore.Configuration()
+        configuration.keySpaces = Platform.keySpaces
+        let store = try LMDBEventStore(path: folder, configuration: configuration)
+        let ca = try PlatformCA.generate(name: "Renkei Rebuild", now: Date() - 86_400)
+        let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 86_400)
+        let platform = try Platform(store: store, configuration: PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl)))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let view = try await platform.view(asOf: store.latestSequence)
+        let elapsed = started.duration(to: clock.now)
+        await store.close()
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(#"{"events":\#(view.through.rawValue),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.0f", Double(view.through.rawValue) / wall))}"#)
     }
 }
 

@@ -9,7 +9,7 @@ public enum FindingLevel: String, Hashable, Comparable, Sendable, Codable {
 }
 
 /// A stable finding code: a rule id from layouts.json `checkRules` (ENC-1, CSV-4, NAME-1, MONTH-1, FLD-1, T7-1,
-/// UNIT-2, KEY-1, …), or one of the limit codes this module adds (LIMIT-1 … LIMIT-5, IO-1).
+/// UNIT-2, KEY-1, …), or one of the codes this module adds (LIMIT-1 … LIMIT-5, IO-1, OFFICE-1).
 public struct FindingCode: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The code as printed.
     public let rawValue: String
@@ -83,6 +83,9 @@ public struct FindingCode: RawRepresentable, Hashable, Comparable, Sendable, Cod
     public static let combination = FindingCode("UNIT-2")
     /// DLT-1: every column of a deletion file is required.
     public static let deletion = FindingCode("DLT-1")
+    /// OFFICE-1 (this module's): rows that name the sending office name the file's sender — UP1KYO's 介護支援事業者コード,
+    /// DLTJSK's サービス事業者コード and サービス種類コード (an office deletes only its own 実績).
+    public static let rowSender = FindingCode("OFFICE-1")
     /// LIMIT-1: the file is larger than the limit.
     public static let fileTooLarge = FindingCode("LIMIT-1")
     /// LIMIT-2: a record is longer than the limit.

@@ -5,7 +5,7 @@ struct ColumnIndex {
     let version, insurer, insured, targetMonth, deleteTargetMonth, planDate, serviceDate, proratedDays: Int?
     let serviceCode, taisCode, notifCode, detailDiscriminator, serviceProvider, updater: Int?
     let serviceOffice, units, discountRate, discountedUnits, count, amount, totalCost, claim, copay: Int?
-    let satelliteBranch, benefitManagedUnits, classLimitExcess, classLimitWithin: Int?
+    let satelliteBranch, benefitManagedUnits, classLimitExcess, classLimitWithin, careManagementOffice, serviceKind: Int?
     /// The columns of the record's own key (as a parent) and of its link to a parent.
     let ownKey: [Int]
     let parentKey: [Int]
@@ -22,6 +22,7 @@ struct ColumnIndex {
         totalCost = at("totalCost"); claim = at("insuranceClaimAmount"); copay = at("userCopayInsured")
         satelliteBranch = at("satelliteBranchNo"); benefitManagedUnits = at("benefitManagedUnits")
         classLimitExcess = at("classLimitExcessUnits"); classLimitWithin = at("classLimitWithinUnits")
+        careManagementOffice = at("careManagementOfficeNo"); serviceKind = at("serviceKind")
         let keyColumns = (layout?.parentKey ?? []).compactMap { layout?.index(of: $0) }
         if let layout, layout.parentKinds.isEmpty { ownKey = keyColumns; parentKey = [] } else { ownKey = []; parentKey = keyColumns }
     }
@@ -36,6 +37,21 @@ extension FileValidator {
         if kind == .supplement { checkSupplement(fields) } else { collectKeys(fields, layout: layout) }
         if kind.isTable6 { checkTable6(fields, kind: kind) }
         if kind == .usageAnnex { checkTable7(fields) }
+        if kind == .plan1 { checkRowSender(fields, columns.careManagementOffice, sender: senderOffice, what: ("介護支援事業者コード", "care-management office")) }
+        if kind == .actualDelete {
+            checkRowSender(fields, columns.serviceProvider, sender: senderOffice, what: ("サービス事業者コード", "service provider"))
+            checkRowSender(fields, columns.serviceKind, sender: senderKind, what: ("サービス種類コード", "service kind"))
+        }
+    }
+
+    /// OFFICE-1: the column names the file's sender (an error: the platform refuses a unit that speaks for
+    /// another office).
+    mutating func checkRowSender(_ fields: FieldValues, _ index: Int?, sender: [UInt8]?, what: (ja: String, en: String)) {
+        guard let index, let sender, let value = fields.good(index), !value.isEmpty, !value.elementsEqual(sender) else { return }
+        let found = String(decoding: value, as: UTF8.self), expected = String(decoding: sender, as: UTF8.self)
+        sink.add(line: fields.line(of: index), column: column(index), code: .rowSender, level: .error,
+                 ja: "\(what.ja)「\(found)」がファイル名の送信元「\(expected)」と違います。",
+                 en: "The \(what.en) '\(found)' is not the file's sender '\(expected)'.")
     }
 
     func column(_ index: Int?) -> ColumnSpec? { index.flatMap { layout?.columns[safe: $0] } }

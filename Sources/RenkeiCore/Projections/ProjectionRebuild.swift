@@ -1,3 +1,4 @@
+import Glibc
 public import RenkeiCrypto
 public import RenkeiModel
 public import RenkeiStore
@@ -9,12 +10,18 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
     public let through: SequenceNumber
     private let spaces: [KeySpace: [KeyValue]]
 
-    init(through: SequenceNumber, state: RebuildState) {
+    init(through: SequenceNumber, state: RebuildState) async {
         self.through = through
-        var spaces: [KeySpace: [KeyValue]] = [:]
-        for space in ProjectionSpaces.all { spaces[space] = [] }
-        for (key, value) in state.values { spaces[key.space, default: []].append(KeyValue(key: key.key, value: value)) }
-        self.spaces = spaces.mapValues { $0.sorted { $0.key.lexicographicallyPrecedes($1.key) } }
+        // Each key space is sorted and compacted on its own task.
+        let tables = state.tables
+        self.spaces = await withTaskGroup(of: (KeySpace, [KeyValue]).self) { group in
+            for space in ProjectionSpaces.all {
+                group.addTask { (space, tables[space.name]?.sortedEntries() ?? []) }
+            }
+            var spaces: [KeySpace: [KeyValue]] = [:]
+            for await (space, entries) in group { spaces[space] = entries }
+            return spaces
+        }
     }
 
     /// Each projection key space's digest (`KeySpaceDigest`), comparable with `StoreSnapshot.digest(of:)`.
@@ -40,7 +47,7 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
         var index = lowerBound.map { self.lowerBound(entries, $0) } ?? 0
         var result: [KeyValue] = []
         while index < entries.count, result.count < limit {
-            if let upperBound, !entries[index].key.lexicographicallyPrecedes(upperBound) { break }
+            if let upperBound, !ByteOrder.less(entries[index].key, upperBound) { break }
             result.append(entries[index])
             index += 1
         }
@@ -51,19 +58,110 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
         var low = 0, high = entries.count
         while low < high {
             let middle = (low + high) / 2
-            if entries[middle].key.lexicographicallyPrecedes(key) { low = middle + 1 } else { high = middle }
+            if ByteOrder.less(entries[middle].key, key) { low = middle + 1 } else { high = middle }
         }
         return low
     }
 }
 
-/// The rebuild's state: every projection key in memory.
+/// The rebuild's state: per key space, every write in order (most are new keys), with a hash index built
+/// the first time the space is read and kept from then on (offices, licences, certificates, units).
 struct RebuildState: ProjectionState {
-    var values: [StateKey: [UInt8]] = [:]
+    var tables: [String: RebuildTable] = [:]
 
-    func value(_ key: StateKey) throws -> [UInt8]? { values[key] }
-    mutating func put(_ key: StateKey, _ value: [UInt8]) { values[key] = value }
-    mutating func delete(_ key: StateKey) { values[key] = nil }
+    func value(_ key: StateKey) throws -> [UInt8]? { tables[key.space.name]?.value(key.key) }
+
+    mutating func put(_ key: StateKey, _ value: [UInt8]) { table(key.space).write(key.key, value) }
+
+    mutating func delete(_ key: StateKey) { table(key.space).write(key.key, nil) }
+
+    private mutating func table(_ space: KeySpace) -> RebuildTable {
+        if let table = tables[space.name] { return table }
+        let table = RebuildTable()
+        tables[space.name] = table
+        return table
+    }
+}
+
+/// One key space's writes, in order; the last write of a key wins, a nil value deletes it.
+final class RebuildTable: @unchecked Sendable {
+    private var keys: [[UInt8]] = []
+    private var values: [[UInt8]?] = []
+    private var index: [HashedKey: Int]?
+
+    func write(_ key: [UInt8], _ value: [UInt8]?) {
+        index?[HashedKey(key)] = keys.count
+        keys.append(key)
+        values.append(value)
+    }
+
+    func value(_ key: [UInt8]) -> [UInt8]? {
+        if index == nil {
+            var built: [HashedKey: Int] = [:]
+            built.reserveCapacity(keys.count)
+            for (position, key) in keys.enumerated() { built[HashedKey(key)] = position }
+            index = built
+        }
+        return index![HashedKey(key)].flatMap { values[$0] }
+    }
+
+    /// The live entries in key order: the writes sorted by key (their first 16 bytes as two integers, the
+    /// rest by memcmp), then by position, keeping each key's last write.
+    func sortedEntries() -> [KeyValue] {
+        struct Slot { var high: UInt64; var low: UInt64; var position: Int }
+        var slots = keys.enumerated().map { position, key in
+            key.withUnsafeBytes { raw in
+                var high: UInt64 = 0, low: UInt64 = 0
+                for offset in 0..<min(16, raw.count) {
+                    if offset < 8 { high |= UInt64(raw[offset]) << (56 - 8 * offset) } else { low |= UInt64(raw[offset]) << (56 - 8 * (offset - 8)) }
+                }
+                return Slot(high: high, low: low, position: position)
+            }
+        }
+        let keys = keys
+        slots.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            if keys[a.position] != keys[b.position] { return ByteOrder.less(keys[a.position], keys[b.position]) }
+            return a.position < b.position
+        }
+        var entries: [KeyValue] = []
+        entries.reserveCapacity(slots.count)
+        var index = 0
+        while index < slots.count {
+            var last = index
+            while last + 1 < slots.count, slots[last + 1].high == slots[index].high, slots[last + 1].low == slots[index].low,
+                  keys[slots[last + 1].position] == keys[slots[index].position] { last += 1 }
+            if let value = values[slots[last].position] { entries.append(KeyValue(key: keys[slots[last].position], value: value)) }
+            index = last + 1
+        }
+        return entries
+    }
+}
+
+/// Key bytes hashed as one block (an array of bytes hashes byte by byte otherwise).
+struct HashedKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    static func == (lhs: HashedKey, rhs: HashedKey) -> Bool { lhs.bytes == rhs.bytes }
+}
+
+/// Bytewise order of keys (the order of every store's key spaces), by memcmp.
+enum ByteOrder {
+    @inline(__always)
+    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let common = min(x.count, y.count)
+                if common > 0 {
+                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
 }
 
 /// A live projection compared with its rebuild.
@@ -92,7 +190,7 @@ extension Platform {
             }
             next = page.last!.sequence.next
         }
-        return RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), state: state)
+        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), state: state)
     }
 
     /// Rebuilds every projection from the log and compares it, by digest, with the live one in the same
