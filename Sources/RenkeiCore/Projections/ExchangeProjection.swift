@@ -2,14 +2,13 @@ import Foundation
 import RenkeiCrypto
 import RenkeiStore
 
-/// Send units, each office's inbox and sent list, usage and idempotency keys.
+/// Send units and each office's inbox and sent list.
 struct ExchangeProjection: Projection {
     let name = "exchange"
-    let keySpaces = [ProjectionSpaces.units, ProjectionSpaces.mailboxes, ProjectionSpaces.usage, ProjectionSpaces.idempotency]
+    let keySpaces = [ProjectionSpaces.units, ProjectionSpaces.mailboxes]
 
     func reads(for event: DomainEvent) -> [StateKey] {
         switch event {
-        case .sendUnitUploaded(let m): [Keys.office(m.sender), Keys.office(m.recipient)]
         case .sendUnitDownloaded(let m): [Keys.unit(m.unit)]
         case .sendUnitWithdrawn(let m): [Keys.unit(m.unit)]
         case .payloadPurged(let m): [Keys.unit(m.unit)]
@@ -33,24 +32,6 @@ struct ExchangeProjection: Projection {
             unit.history = [Self.change(.unread, sequence, micros, m.sender)]
             try state.put(Keys.unit(sequence), record: unit)
             try putMailboxEntries(of: unit, in: &state)
-            var usage = PBUsageEntry()
-            usage.unitType = m.unitType
-            usage.fileCount = UInt32(m.files.count)
-            usage.byteCount = m.files.reduce(0) { $0 + $1.size }
-            let month = m.serviceMonth.isEmpty ? "000000" : m.serviceMonth
-            for (office, partner, box) in [(m.sender, m.recipient, Keys.Box.sent), (m.recipient, m.sender, .inbox)] {
-                usage.partner = partner
-                usage.sent = box == .sent
-                usage.prefecture = try state.record(PBOfficeRecord.self, at: Keys.office(office))?.prefecture ?? 0
-                try state.put(Keys.usageByOffice(office, month, box, sequence), record: usage)
-                try state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), record: usage)
-            }
-            if !m.idempotencyKey.isEmpty {
-                var record = PBIdempotencyRecord()
-                record.unit = sequence
-                record.manifestSha256 = Self.manifestDigest(of: m)
-                try state.put(Keys.idempotency(m.sender, m.idempotencyKey), record: record)
-            }
         case .sendUnitDownloaded(let m):
             try updateUnit(m.unit, in: &state) { unit in
                 if unit.firstDownloadMicros == 0 { unit.firstDownloadMicros = micros }
@@ -114,5 +95,43 @@ struct ExchangeProjection: Projection {
             bytes += Array("\(file.kind) \(file.name) \(file.size) ".utf8) + Array(file.sha256) + [0x0A]
         }
         return Data(SHA256.hash(bytes).bytes)
+    }
+}
+
+/// Units and files sent and received, by office and month and by month and prefecture (each office's
+/// prefecture when the unit arrived), and the senders' idempotency keys.
+struct UsageProjection: Projection {
+    let name = "usage"
+    let keySpaces = [ProjectionSpaces.usage, ProjectionSpaces.idempotency]
+
+    func reads(for event: DomainEvent) -> [StateKey] {
+        switch event {
+        case .sendUnitUploaded(let m): [Keys.office(m.sender), Keys.office(m.recipient)]
+        default: []
+        }
+    }
+
+    func apply(_ event: DomainEvent?, envelope: EventEnvelope, to state: inout some ProjectionState) throws {
+        guard case .sendUnitUploaded(let m) = event else { return }
+        let sequence = envelope.sequence.rawValue
+        var usage = PBUsageEntry()
+        usage.unitType = m.unitType
+        usage.fileCount = UInt32(m.files.count)
+        usage.byteCount = m.files.reduce(0) { $0 + $1.size }
+        let month = m.serviceMonth.isEmpty ? "000000" : m.serviceMonth
+        for (office, partner, box) in [(m.sender, m.recipient, Keys.Box.sent), (m.recipient, m.sender, .inbox)] {
+            usage.partner = partner
+            usage.sent = box == .sent
+            usage.prefecture = try state.record(PBOfficeRecord.self, at: Keys.office(office))?.prefecture ?? 0
+            let bytes = try encodeRecord(usage)
+            state.put(Keys.usageByOffice(office, month, box, sequence), bytes)
+            state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), bytes)
+        }
+        if !m.idempotencyKey.isEmpty {
+            var record = PBIdempotencyRecord()
+            record.unit = sequence
+            record.manifestSha256 = ExchangeProjection.manifestDigest(of: m)
+            try state.put(Keys.idempotency(m.sender, m.idempotencyKey), record: record)
+        }
     }
 }

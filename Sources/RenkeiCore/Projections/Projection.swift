@@ -48,7 +48,12 @@ public enum ProjectionSpaces {
                                          idempotency, audit, billing, platform]
 }
 
-/// The projections, in the order they fold each event.
-let allProjections: [any Projection] = [
-    OfficesProjection(), ExchangeProjection(), AuditProjection(), BillingProjection(), PlatformSettingsProjection(),
+/// The projections in two groups that share no key space and read none of the other's, so a rebuild folds
+/// them side by side; within a group, in order.
+let projectionGroups: [[any Projection]] = [
+    [ExchangeProjection()],
+    [OfficesProjection(), UsageProjection(), AuditProjection(), BillingProjection(), PlatformSettingsProjection()],
 ]
+
+/// The projections, in the order they fold each event.
+let allProjections: [any Projection] = projectionGroups.flatMap { $0 }

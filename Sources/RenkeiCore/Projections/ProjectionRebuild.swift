@@ -1,4 +1,3 @@
-import Glibc
 public import RenkeiCrypto
 public import RenkeiModel
 public import RenkeiStore
@@ -8,160 +7,64 @@ public import RenkeiStore
 public struct RebuiltProjections: ProjectionReader, Sendable {
     /// The last event folded.
     public let through: SequenceNumber
-    private let spaces: [KeySpace: [KeyValue]]
+    private let spaces: [KeySpace: SortedTable]
 
     init(through: SequenceNumber, state: RebuildState) async {
         self.through = through
         // Each key space is sorted and compacted on its own task.
         let tables = state.tables
-        self.spaces = await withTaskGroup(of: (KeySpace, [KeyValue]).self) { group in
+        self.spaces = await withTaskGroup(of: (KeySpace, SortedTable).self) { group in
             for space in ProjectionSpaces.all {
-                group.addTask { (space, tables[space.name]?.sortedEntries() ?? []) }
+                group.addTask { (space, tables[space.name]?.sorted() ?? SortedTable()) }
             }
-            var spaces: [KeySpace: [KeyValue]] = [:]
-            for await (space, entries) in group { spaces[space] = entries }
+            var spaces: [KeySpace: SortedTable] = [:]
+            for await (space, table) in group { spaces[space] = table }
             return spaces
         }
     }
 
     /// Each projection key space's digest (`KeySpaceDigest`), comparable with `StoreSnapshot.digest(of:)`.
-    public var digests: [KeySpace: SHA256Digest] {
-        spaces.mapValues { entries in
-            var digest = KeySpaceDigest()
-            for entry in entries { digest.add(key: entry.key, value: entry.value) }
-            return digest.finalize()
-        }
-    }
+    public var digests: [KeySpace: SHA256Digest] { spaces.mapValues { $0.digest() } }
 
     /// Queries over this view.
     public var queries: PlatformQueries { PlatformQueries(self) }
 
     public func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]? {
-        guard let entries = spaces[space] else { return nil }
-        let index = lowerBound(entries, key)
-        return index < entries.count && entries[index].key == key ? entries[index].value : nil
+        guard let table = spaces[space] else { return nil }
+        let index = table.lowerBound(key)
+        return index < table.count && table.key(at: index) == key ? table.value(at: index) : nil
     }
 
     public func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue] {
-        guard let entries = spaces[space] else { return [] }
-        var index = lowerBound.map { self.lowerBound(entries, $0) } ?? 0
+        guard let table = spaces[space] else { return [] }
+        var index = lowerBound.map { table.lowerBound($0) } ?? 0
         var result: [KeyValue] = []
-        while index < entries.count, result.count < limit {
-            if let upperBound, !ByteOrder.less(entries[index].key, upperBound) { break }
-            result.append(entries[index])
+        while index < table.count, result.count < limit {
+            let key = table.key(at: index)
+            if let upperBound, !ByteOrder.less(key, upperBound) { break }
+            result.append(KeyValue(key: key, value: table.value(at: index)))
             index += 1
         }
         return result
-    }
-
-    private func lowerBound(_ entries: [KeyValue], _ key: [UInt8]) -> Int {
-        var low = 0, high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ByteOrder.less(entries[middle].key, key) { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
 
 /// The rebuild's state: per key space, every write in order (most are new keys), with a hash index built
 /// the first time the space is read and kept from then on (offices, licences, certificates, units).
-struct RebuildState: ProjectionState {
-    var tables: [String: RebuildTable] = [:]
+struct RebuildState: ProjectionState, Sendable {
+    /// One table per key space, made up front: the groups folding side by side share this value and each
+    /// writes only its own spaces' tables.
+    let tables: [String: RebuildTable]
+
+    init(spaces: [KeySpace]) {
+        tables = Dictionary(uniqueKeysWithValues: spaces.map { ($0.name, RebuildTable()) })
+    }
 
     func value(_ key: StateKey) throws -> [UInt8]? { tables[key.space.name]?.value(key.key) }
 
-    mutating func put(_ key: StateKey, _ value: [UInt8]) { table(key.space).write(key.key, value) }
+    mutating func put(_ key: StateKey, _ value: [UInt8]) { tables[key.space.name]!.write(key.key, value) }
 
-    mutating func delete(_ key: StateKey) { table(key.space).write(key.key, nil) }
-
-    private mutating func table(_ space: KeySpace) -> RebuildTable {
-        if let table = tables[space.name] { return table }
-        let table = RebuildTable()
-        tables[space.name] = table
-        return table
-    }
-}
-
-/// One key space's writes, in order; the last write of a key wins, a nil value deletes it.
-final class RebuildTable: @unchecked Sendable {
-    private var keys: [[UInt8]] = []
-    private var values: [[UInt8]?] = []
-    private var index: [HashedKey: Int]?
-
-    func write(_ key: [UInt8], _ value: [UInt8]?) {
-        index?[HashedKey(key)] = keys.count
-        keys.append(key)
-        values.append(value)
-    }
-
-    func value(_ key: [UInt8]) -> [UInt8]? {
-        if index == nil {
-            var built: [HashedKey: Int] = [:]
-            built.reserveCapacity(keys.count)
-            for (position, key) in keys.enumerated() { built[HashedKey(key)] = position }
-            index = built
-        }
-        return index![HashedKey(key)].flatMap { values[$0] }
-    }
-
-    /// The live entries in key order: the writes sorted by key (their first 16 bytes as two integers, the
-    /// rest by memcmp), then by position, keeping each key's last write.
-    func sortedEntries() -> [KeyValue] {
-        struct Slot { var high: UInt64; var low: UInt64; var position: Int }
-        var slots = keys.enumerated().map { position, key in
-            key.withUnsafeBytes { raw in
-                var high: UInt64 = 0, low: UInt64 = 0
-                for offset in 0..<min(16, raw.count) {
-                    if offset < 8 { high |= UInt64(raw[offset]) << (56 - 8 * offset) } else { low |= UInt64(raw[offset]) << (56 - 8 * (offset - 8)) }
-                }
-                return Slot(high: high, low: low, position: position)
-            }
-        }
-        let keys = keys
-        slots.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            if keys[a.position] != keys[b.position] { return ByteOrder.less(keys[a.position], keys[b.position]) }
-            return a.position < b.position
-        }
-        var entries: [KeyValue] = []
-        entries.reserveCapacity(slots.count)
-        var index = 0
-        while index < slots.count {
-            var last = index
-            while last + 1 < slots.count, slots[last + 1].high == slots[index].high, slots[last + 1].low == slots[index].low,
-                  keys[slots[last + 1].position] == keys[slots[index].position] { last += 1 }
-            if let value = values[slots[last].position] { entries.append(KeyValue(key: keys[slots[last].position], value: value)) }
-            index = last + 1
-        }
-        return entries
-    }
-}
-
-/// Key bytes hashed as one block (an array of bytes hashes byte by byte otherwise).
-struct HashedKey: Hashable, Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    static func == (lhs: HashedKey, rhs: HashedKey) -> Bool { lhs.bytes == rhs.bytes }
-}
-
-/// Bytewise order of keys (the order of every store's key spaces), by memcmp.
-enum ByteOrder {
-    @inline(__always)
-    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                let common = min(x.count, y.count)
-                if common > 0 {
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
-        }
-    }
+    mutating func delete(_ key: StateKey) { tables[key.space.name]!.write(key.key, nil) }
 }
 
 /// A live projection compared with its rebuild.
@@ -178,18 +81,34 @@ public struct ProjectionComparison: Hashable, Sendable {
 
 extension Platform {
     /// Folds the log's events `1 ... end` into fresh, in-memory projections, from `snapshot`.
-    func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 2048) async throws -> RebuiltProjections {
-        var state = RebuildState()
+    ///
+    /// Pipelined: while the projection groups fold one page of events, each on its own task, the next page
+    /// is read and decoded.
+    func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096) async throws -> RebuiltProjections {
+        let state = RebuildState(spaces: ProjectionSpaces.all)
         var next = SequenceNumber.first
+        var folding: Task<Void, any Error>?
         while next <= end {
             let page = try await snapshot.events(from: next, limit: min(pageSize, Int(end.rawValue - next.rawValue + 1)))
-            guard !page.isEmpty else { break }
-            for event in page {
-                let domain = try DomainEvent(kind: event.envelope.kind, body: event.body)
-                for projection in projections { try projection.apply(domain, envelope: event.envelope, to: &state) }
+            guard let last = page.last else { break }
+            let decoded = try page.map { (try DomainEvent(kind: $0.envelope.kind, body: $0.body), $0.envelope) }
+            try await folding?.value
+            folding = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for projections in projectionGroups {
+                        group.addTask {
+                            var state = state
+                            for (event, envelope) in decoded {
+                                for projection in projections { try projection.apply(event, envelope: envelope, to: &state) }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
             }
-            next = page.last!.sequence.next
+            next = last.sequence.next
         }
+        try await folding?.value
         return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), state: state)
     }
 
