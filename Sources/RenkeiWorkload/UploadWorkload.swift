@@ -1,7 +1,7 @@
 import CarePlanStandard
 import Foundation
 public import RenkeiCore
-import RenkeiCrypto
+public import RenkeiCrypto
 import RenkeiModel
 public import RenkeiStore
 import Synchronization
@@ -19,9 +19,8 @@ public final class UploadWorkload: Sendable {
 
     /// Enrols the offices and signs `units` distinct units (the first service month is January 2027).
     public init(store: any EventStore, units: Int = 2_400) async throws {
-        let ca = try PlatformCA.generate(name: "Renkei Workload", now: Date() - 86_400)
-        let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 30 * 86_400)
-        platform = try Platform(store: store, configuration: PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl)))
+        let (ca, configuration) = try Self.platformConfiguration()
+        platform = try Platform(store: store, configuration: configuration)
 
         var files: [GeneratedFile] = []
         var month = YearMonth(year: 2027, month: 1)!
@@ -55,6 +54,14 @@ public final class UploadWorkload: Sendable {
                                  signature: signature.der, idempotencyKey: "k")
         }
         sender = .office(from)
+    }
+
+    /// A fresh platform CA of its own (valid from yesterday, its CRL for 30 days) and a configuration that
+    /// trusts it: for benchmarks and tools that run a platform in process.
+    public static func platformConfiguration() throws -> (PlatformCA, PlatformConfiguration) {
+        let ca = try PlatformCA.generate(name: "Renkei Workload", now: Date() - 86_400)
+        let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 30 * 86_400)
+        return (ca, PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl)))
     }
 
     /// The distinct units in the pool (uploads beyond it repeat content, which the store keeps once).

@@ -150,9 +150,7 @@ struct Rebuild: AsyncParsableCommand {
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
         let store = try LMDBEventStore(path: folder, configuration: configuration)
-        let ca = try PlatformCA.generate(name: "Renkei Rebuild", now: Date() - 86_400)
-        let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 86_400)
-        let platform = try Platform(store: store, configuration: PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl)))
+        let platform = try Platform(store: store, configuration: try UploadWorkload.platformConfiguration().1)
         let clock = ContinuousClock()
         let started = clock.now
         let view = try await platform.view(asOf: store.latestSequence)

@@ -70,13 +70,13 @@ enum RebuildFixture {
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
         if let existing = try? LMDBEventStore(path: folder, configuration: configuration), existing.latestSequence.rawValue == UInt64(events) {
-            return try Platform(store: existing, configuration: try BenchmarkPlatform.configuration())
+            return try Platform(store: existing, configuration: try UploadWorkload.platformConfiguration().1)
         }
         try? FileManager.default.removeItem(atPath: folder)
         let writing = try LMDBEventStore(path: folder, configuration: configuration)
         try await RebuildTraffic.write(events: events, to: writing)
         await writing.close()
-        return try Platform(store: try LMDBEventStore(path: folder, configuration: configuration), configuration: try BenchmarkPlatform.configuration())
+        return try Platform(store: try LMDBEventStore(path: folder, configuration: configuration), configuration: try UploadWorkload.platformConfiguration().1)
     }
 
     static func shared() async throws -> Platform { try await made.value }
@@ -166,15 +166,6 @@ enum RebuildTraffic {
             if batch.count == 5_000 { try await flush() }
         }
         if !batch.isEmpty { try await flush() }
-    }
-}
-
-/// A platform's configuration for benchmarks: a fresh CA (the rebuild verifies nothing).
-enum BenchmarkPlatform {
-    static func configuration() throws -> PlatformConfiguration {
-        let ca = try PlatformCA.generate(name: "Renkei Bench", now: Date() - 86_400)
-        let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 30 * 86_400)
-        return PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl))
     }
 }
 

@@ -60,23 +60,9 @@ struct OfficesProjection: Projection {
                 record.decidedMicros = micros
             }
         case .licenseActivated(let m):
-            var record = PBLicenseRecord()
-            record.officeNumber = m.officeNumber
-            record.status = .active
-            record.periodStart = m.periodStart
-            record.periodEnd = m.periodEnd
-            record.settlement = m.settlement
-            record.lastSequence = sequence
-            try state.put(Keys.license(m.officeNumber), record: record)
+            try startPeriod(m.officeNumber, m.periodStart, m.periodEnd, m.settlement, sequence, in: &state)
         case .licenseRenewed(let m):
-            var record = PBLicenseRecord()
-            record.officeNumber = m.officeNumber
-            record.status = .active
-            record.periodStart = m.periodStart
-            record.periodEnd = m.periodEnd
-            record.settlement = m.settlement
-            record.lastSequence = sequence
-            try state.put(Keys.license(m.officeNumber), record: record)
+            try startPeriod(m.officeNumber, m.periodStart, m.periodEnd, m.settlement, sequence, in: &state)
         case .licenseCancelled(let m):
             try updateLicense(m.officeNumber, sequence, in: &state) { record in
                 record.cancelled = true
@@ -130,6 +116,19 @@ struct OfficesProjection: Projection {
         var keys = [Keys.directoryName(record.name, record.officeNumber)]
         for kind in Set(record.serviceKinds).sorted() { keys.append(Keys.directoryArea(record.prefecture, kind, record.officeNumber)) }
         return keys
+    }
+
+    /// A licence period begins (activation or renewal): active, not cancelled, with its settlement.
+    private func startPeriod(_ office: String, _ start: PBDay, _ end: PBDay, _ settlement: PBSettlement, _ sequence: UInt64,
+                             in state: inout some ProjectionState) throws {
+        var record = PBLicenseRecord()
+        record.officeNumber = office
+        record.status = .active
+        record.periodStart = start
+        record.periodEnd = end
+        record.settlement = settlement
+        record.lastSequence = sequence
+        try state.put(Keys.license(office), record: record)
     }
 
     private func updateLicense(_ number: String, _ sequence: UInt64, in state: inout some ProjectionState, _ change: (inout PBLicenseRecord) -> Void) throws {
