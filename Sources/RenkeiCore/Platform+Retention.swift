@@ -123,3 +123,29 @@ extension Platform {
         }
     }
 }
+
+extension Platform {
+    /// Signs a checkpoint if the log grew since the last one (returns nil when it did not): what the
+    /// platform's schedule calls.
+    @discardableResult
+    public func signCheckpointIfAdvanced(by actor: Actor = .system) async throws(DomainError) -> String? {
+        let (size, signed) = try await guarded {
+            try await store.read { snapshot in
+                let last = try await snapshot.value(forKey: Keys.latestCheckpoint.key, in: Keys.latestCheckpoint.space)
+                    .map { try PBCheckpointSigned(serializedBytes: $0).treeSize } ?? 0
+                return (try await snapshot.latestSequence().rawValue, last)
+            }
+        }
+        // The last CheckpointSigned event is itself the log's last event when nothing else happened since.
+        guard size > signed + 1 else { return nil }
+        return try await signCheckpoint(by: actor)
+    }
+
+    /// Signs a checkpoint every `interval` while the log grows, until the task is cancelled.
+    public func runCheckpointSchedule(every interval: Duration) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            _ = try? await signCheckpointIfAdvanced()
+        }
+    }
+}

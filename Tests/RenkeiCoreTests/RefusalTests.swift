@@ -326,6 +326,11 @@ struct RegistryRefusalTests {
         let size = world.harness.store.latestSequence.rawValue - 1
         let stored = try await world.harness.store.read { try await $0.value(forKey: SequenceNumber(size).bigEndianBytes, in: .checkpoints) }
         #expect(stored == Array(note.utf8))
+        // The schedule signs only when the log grew since the last checkpoint (its own event aside).
+        #expect(try await world.platform.signCheckpointIfAdvanced() == nil)
+        try await world.platform.suspendLicense(for: world.a.number, reason: "確認", by: operatorActor)
+        #expect(try await world.platform.signCheckpointIfAdvanced() != nil)
+        #expect(try await world.platform.signCheckpointIfAdvanced() == nil)
         let unsigned = try Harness(.memory, signCheckpoints: false)
         await expectRefusal(.noSigningKey) { try await unsigned.platform.signCheckpoint() }
     }
