@@ -25,5 +25,11 @@ final class DecisionReader {
 
     func office(_ number: String) async throws -> PBOfficeRecord? { try await record(PBOfficeRecord.self, at: Keys.office(number)) }
     func license(_ number: String) async throws -> PBLicenseRecord? { try await record(PBLicenseRecord.self, at: Keys.license(number)) }
-    func unit(_ sequence: UInt64) async throws -> PBUnitRecord? { try await record(PBUnitRecord.self, at: Keys.unit(sequence)) }
+    /// The unit whole: its state with its upload's files.
+    func unit(_ sequence: UInt64) async throws -> PBUnitRecord? {
+        guard var unit = try await record(PBUnitRecord.self, at: Keys.unit(sequence)),
+              let upload = try await record(PBSendUnitUploaded.self, at: Keys.unitUpload(sequence)) else { return nil }
+        unit.upload = upload
+        return unit
+    }
 }

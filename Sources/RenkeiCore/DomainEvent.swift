@@ -1,5 +1,5 @@
 public import RenkeiModel
-public import RenkeiStore
+import RenkeiStore
 import SwiftProtobuf
 
 extension EventKind {

@@ -1,6 +1,6 @@
 import Foundation
 import RenkeiCrypto
-public import RenkeiModel
+import RenkeiModel
 public import RenkeiStore
 
 extension Platform {

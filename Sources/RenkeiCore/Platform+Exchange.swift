@@ -79,7 +79,9 @@ extension Platform {
                     throw DomainError(.certificateRevoked, "serial \(event.signerSerial)\(certificate?.revoked == true ? " is revoked" : " is not recorded as issued to \(event.sender)")")
                 }
             }
-            decision.events.append(.sendUnitUploaded(event))
+            var recorded = event
+            (recorded.senderPrefecture, recorded.recipientPrefecture) = (from.prefecture, to.prefecture)
+            decision.events.append(.sendUnitUploaded(recorded))
             decision.blobs = inspected.blobs
             return nil
         }

@@ -1,4 +1,4 @@
-public import RenkeiStore
+import RenkeiStore
 import RenkeiCrypto
 
 extension Platform {

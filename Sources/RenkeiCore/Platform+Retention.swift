@@ -64,7 +64,8 @@ extension Platform {
             let (units, next) = try await guarded {
                 try await execute(by: actor, request: request) { decision, reader in
                     let policy = try await retentionPolicy(reader)
-                    let page = try await reader.snapshot.entries(in: ProjectionSpaces.units, from: start, to: nil, limit: 128)
+                    let page = try await reader.snapshot.entries(in: ProjectionSpaces.units, from: start ?? Keys.unitStatePrefix,
+                                                                 to: Keys.end(of: Keys.unitStatePrefix), limit: 128)
                     var units: [SequenceNumber] = []
                     for entry in page {
                         let scanned = try PBUnitRecord(serializedBytes: entry.value)

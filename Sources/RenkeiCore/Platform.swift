@@ -1,6 +1,6 @@
 import RenkeiCrypto
 import Synchronization
-public import RenkeiModel
+import RenkeiModel
 public import RenkeiStore
 
 /// The platform's domain: it turns commands into events and folds events into projections, through the

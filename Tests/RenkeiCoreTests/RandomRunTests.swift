@@ -130,7 +130,7 @@ struct RandomRunTests {
         // The run did real work, and refused what it should.
         #expect(units.count > 1_000, "\(outcomes)")
         let types = try await harness.store.read { snapshot in
-            Set(try await snapshot.allEntries(in: ProjectionSpaces.units).map { try PBUnitRecord(serializedBytes: $0.value).upload.definitionID })
+            Set(try await snapshot.allEntries(in: ProjectionSpaces.units, from: Array("s".utf8), to: Array("t".utf8)).map { try PBUnitRecord(serializedBytes: $0.value).upload.definitionID })
         }
         #expect(types.count >= 10, "unit kinds uploaded: \(types.sorted())")
         #expect(outcomes["ok", default: 0] > 5_000 && outcomes.count > 8, "\(outcomes)")

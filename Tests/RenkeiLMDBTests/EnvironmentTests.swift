@@ -208,7 +208,7 @@ func run(_ arguments: [String]) throws -> Int32 {
         let env = try Environment(path: folder.path)
         // Fill every free byte of the file system.
         let filler = folder.path + "/filler"
-        let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: filler, contents: nil); return filler }()))
+        let handle = try #require(FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: filler, contents: nil); return filler }()))
         let page = Data(repeating: 0xEE, count: 4096)
         while (try? handle.write(contentsOf: page)) != nil {}
         try handle.close()

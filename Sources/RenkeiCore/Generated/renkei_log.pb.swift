@@ -669,6 +669,11 @@ public nonisolated struct PBSendUnitUploaded: Sendable {
   /// the layouts.json send unit it forms (KYOTAKU_USAGE, SERVICE_ACTUAL, ...)
   public var definitionID: String = String()
 
+  /// each office's 都道府県コード when the unit arrived (for the statistics)
+  public var senderPrefecture: UInt32 = 0
+
+  public var recipientPrefecture: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -930,6 +935,8 @@ public nonisolated struct PBStatusChange: Sendable {
   public init() {}
 }
 
+/// A unit's state. Stored without the upload's files (they never change and live under their own key, the
+/// upload without its signature); queries return it whole.
 public nonisolated struct PBUnitRecord: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -946,6 +953,7 @@ public nonisolated struct PBUnitRecord: @unchecked Sendable {
     set {_uniqueStorage()._uploadedMicros = newValue}
   }
 
+  /// stored: sender, recipient, type, month, 連番, definition, signer; not the files
   public var upload: PBSendUnitUploaded {
     get {_storage._upload ?? PBSendUnitUploaded()}
     set {_uniqueStorage()._upload = newValue}
@@ -979,6 +987,16 @@ public nonisolated struct PBUnitRecord: @unchecked Sendable {
   public var signatureVerified: Bool {
     get {_storage._signatureVerified}
     set {_uniqueStorage()._signatureVerified = newValue}
+  }
+
+  public var fileCount: UInt32 {
+    get {_storage._fileCount}
+    set {_uniqueStorage()._fileCount = newValue}
+  }
+
+  public var byteCount: UInt64 {
+    get {_storage._byteCount}
+    set {_uniqueStorage()._byteCount = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1876,7 +1894,7 @@ nonisolated extension PBTrustedIssuerRemoved: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitUploaded"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0\u{3}sender_prefecture\0\u{3}recipient_prefecture\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1894,6 +1912,8 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
       case 8: try { try decoder.decodeSingularStringField(value: &self.signerSerial) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.definitionID) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.senderPrefecture) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.recipientPrefecture) }()
       default: break
       }
     }
@@ -1930,6 +1950,12 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.definitionID.isEmpty {
       try visitor.visitSingularStringField(value: self.definitionID, fieldNumber: 10)
     }
+    if self.senderPrefecture != 0 {
+      try visitor.visitSingularUInt32Field(value: self.senderPrefecture, fieldNumber: 11)
+    }
+    if self.recipientPrefecture != 0 {
+      try visitor.visitSingularUInt32Field(value: self.recipientPrefecture, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1944,6 +1970,8 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.signerSerial != rhs.signerSerial {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.definitionID != rhs.definitionID {return false}
+    if lhs.senderPrefecture != rhs.senderPrefecture {return false}
+    if lhs.recipientPrefecture != rhs.recipientPrefecture {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2498,7 +2526,7 @@ nonisolated extension PBStatusChange: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UnitRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}uploaded_micros\0\u{1}upload\0\u{1}status\0\u{1}history\0\u{3}first_download_micros\0\u{1}purged\0\u{3}signature_verified\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}uploaded_micros\0\u{1}upload\0\u{1}status\0\u{1}history\0\u{3}first_download_micros\0\u{1}purged\0\u{3}signature_verified\0\u{3}file_count\0\u{3}byte_count\0")
 
   fileprivate class _StorageClass {
     var _sequence: UInt64 = 0
@@ -2509,6 +2537,8 @@ nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._Messag
     var _firstDownloadMicros: Int64 = 0
     var _purged: Bool = false
     var _signatureVerified: Bool = false
+    var _fileCount: UInt32 = 0
+    var _byteCount: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2527,6 +2557,8 @@ nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._Messag
       _firstDownloadMicros = source._firstDownloadMicros
       _purged = source._purged
       _signatureVerified = source._signatureVerified
+      _fileCount = source._fileCount
+      _byteCount = source._byteCount
     }
   }
 
@@ -2553,6 +2585,8 @@ nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._Messag
         case 6: try { try decoder.decodeSingularInt64Field(value: &_storage._firstDownloadMicros) }()
         case 7: try { try decoder.decodeSingularBoolField(value: &_storage._purged) }()
         case 8: try { try decoder.decodeSingularBoolField(value: &_storage._signatureVerified) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._fileCount) }()
+        case 10: try { try decoder.decodeSingularUInt64Field(value: &_storage._byteCount) }()
         default: break
         }
       }
@@ -2589,6 +2623,12 @@ nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._Messag
       if _storage._signatureVerified != false {
         try visitor.visitSingularBoolField(value: _storage._signatureVerified, fieldNumber: 8)
       }
+      if _storage._fileCount != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._fileCount, fieldNumber: 9)
+      }
+      if _storage._byteCount != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._byteCount, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2606,6 +2646,8 @@ nonisolated extension PBUnitRecord: SwiftProtobuf.Message, SwiftProtobuf._Messag
         if _storage._firstDownloadMicros != rhs_storage._firstDownloadMicros {return false}
         if _storage._purged != rhs_storage._purged {return false}
         if _storage._signatureVerified != rhs_storage._signatureVerified {return false}
+        if _storage._fileCount != rhs_storage._fileCount {return false}
+        if _storage._byteCount != rhs_storage._byteCount {return false}
         return true
       }
       if !storagesAreEqual {return false}

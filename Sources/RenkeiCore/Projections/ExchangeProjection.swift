@@ -20,13 +20,24 @@ struct ExchangeProjection: Projection {
         let sequence = envelope.sequence.rawValue, micros = envelope.timestamp.rawValue
         switch event {
         case .sendUnitUploaded(let m):
+            // The signature stays in the log (the recipient and auditors verify it there); the unit keeps
+            // the result and the signer. The files, which never change, get their own key, so a status change
+            // rewrites only the small state.
+            var upload = m
+            upload.signatureDer = Data()
+            try state.put(Keys.unitUpload(sequence), record: upload)
             var unit = PBUnitRecord()
             unit.sequence = sequence
             unit.uploadedMicros = micros
-            unit.upload = m
-            // The signature stays in the log (the recipient and auditors verify it there); the unit keeps
-            // the result and the signer.
-            unit.upload.signatureDer = Data()
+            unit.upload.sender = m.sender
+            unit.upload.recipient = m.recipient
+            unit.upload.unitType = m.unitType
+            unit.upload.serviceMonth = m.serviceMonth
+            unit.upload.unitNumber = m.unitNumber
+            unit.upload.definitionID = m.definitionID
+            unit.upload.signerSerial = m.signerSerial
+            unit.fileCount = UInt32(m.files.count)
+            unit.byteCount = m.files.reduce(0) { $0 + $1.size }
             unit.status = .unread
             unit.signatureVerified = true
             unit.history = [Self.change(.unread, sequence, micros, m.sender)]
@@ -69,8 +80,8 @@ struct ExchangeProjection: Projection {
         entry.serviceMonth = unit.upload.serviceMonth
         entry.unitNumber = unit.upload.unitNumber
         entry.status = unit.status
-        entry.fileCount = UInt32(unit.upload.files.count)
-        entry.byteCount = unit.upload.files.reduce(0) { $0 + $1.size }
+        entry.fileCount = unit.fileCount
+        entry.byteCount = unit.byteCount
         entry.uploadedMicros = unit.uploadedMicros
         entry.partner = unit.upload.sender
         try state.put(Keys.mailbox(unit.upload.recipient, .inbox, unit.sequence), record: entry)
@@ -99,17 +110,12 @@ struct ExchangeProjection: Projection {
 }
 
 /// Units and files sent and received, by office and month and by month and prefecture (each office's
-/// prefecture when the unit arrived), and the senders' idempotency keys.
+/// prefecture when the unit arrived, as the upload event records it), and the senders' idempotency keys.
 struct UsageProjection: Projection {
     let name = "usage"
     let keySpaces = [ProjectionSpaces.usage, ProjectionSpaces.idempotency]
 
-    func reads(for event: DomainEvent) -> [StateKey] {
-        switch event {
-        case .sendUnitUploaded(let m): [Keys.office(m.sender), Keys.office(m.recipient)]
-        default: []
-        }
-    }
+    func reads(for event: DomainEvent) -> [StateKey] { [] }
 
     func apply(_ event: DomainEvent?, envelope: EventEnvelope, to state: inout some ProjectionState) throws {
         guard case .sendUnitUploaded(let m) = event else { return }
@@ -119,10 +125,11 @@ struct UsageProjection: Projection {
         usage.fileCount = UInt32(m.files.count)
         usage.byteCount = m.files.reduce(0) { $0 + $1.size }
         let month = m.serviceMonth.isEmpty ? "000000" : m.serviceMonth
-        for (office, partner, box) in [(m.sender, m.recipient, Keys.Box.sent), (m.recipient, m.sender, .inbox)] {
+        for (office, partner, prefecture, box) in [(m.sender, m.recipient, m.senderPrefecture, Keys.Box.sent),
+                                                   (m.recipient, m.sender, m.recipientPrefecture, .inbox)] {
             usage.partner = partner
             usage.sent = box == .sent
-            usage.prefecture = try state.record(PBOfficeRecord.self, at: Keys.office(office))?.prefecture ?? 0
+            usage.prefecture = prefecture
             let bytes = try encodeRecord(usage)
             state.put(Keys.usageByOffice(office, month, box, sequence), bytes)
             state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), bytes)

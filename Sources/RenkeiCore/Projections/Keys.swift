@@ -30,8 +30,12 @@ enum Keys {
         StateKey(ProjectionSpaces.certificates, [UInt8(ascii: "e")] + time(notAfter) + ascii(serial))
     }
 
-    // units, mailboxes: office box(I/S) sequence
-    static func unit(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, be64(sequence)) }
+    // units: "s" sequence → the unit's state, "u" sequence → its upload without the signature (written once)
+    static func unit(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, [UInt8(ascii: "s")] + be64(sequence)) }
+    static func unitUpload(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, [UInt8(ascii: "u")] + be64(sequence)) }
+    static let unitStatePrefix: [UInt8] = [UInt8(ascii: "s")]
+
+    // mailboxes: office box(I/S) sequence
     enum Box: UInt8, Sendable { case inbox = 0x49, sent = 0x53 }
     static func mailbox(_ office: String, _ box: Box, _ sequence: UInt64) -> StateKey {
         StateKey(ProjectionSpaces.mailboxes, ascii(office) + [box.rawValue] + be64(sequence))

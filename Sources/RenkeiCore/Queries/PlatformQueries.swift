@@ -1,5 +1,5 @@
 public import RenkeiModel
-public import RenkeiStore
+import RenkeiStore
 import SwiftProtobuf
 
 /// Which mailbox: what the office received, or what it sent.
@@ -128,8 +128,13 @@ public struct PlatformQueries {
     public func office(_ number: String) async throws -> PBOfficeRecord? { try await record(PBOfficeRecord.self, Keys.office(number)) }
     /// The office's licence.
     public func license(_ number: String) async throws -> PBLicenseRecord? { try await record(PBLicenseRecord.self, Keys.license(number)) }
-    /// A send unit, by its number.
-    public func unit(_ sequence: SequenceNumber) async throws -> PBUnitRecord? { try await record(PBUnitRecord.self, Keys.unit(sequence.rawValue)) }
+    /// A send unit, by its number: its state, sender and recipient, files, signature result and status history.
+    public func unit(_ sequence: SequenceNumber) async throws -> PBUnitRecord? {
+        guard var unit = try await record(PBUnitRecord.self, Keys.unit(sequence.rawValue)),
+              let upload = try await record(PBSendUnitUploaded.self, Keys.unitUpload(sequence.rawValue)) else { return nil }
+        unit.upload = upload
+        return unit
+    }
 
     /// Registered (approved) offices matching `query`, by 事業所番号 or by name, at most `limit`.
     public func directory(_ query: DirectoryQuery, limit: Int = 100) async throws -> [PBOfficeRecord] {
