@@ -56,7 +56,7 @@ extension Platform {
         let (repeated, receipt) = try await execute(by: actor, request: requestID) { decision, reader -> UploadReceipt? in
             let event = inspected.event
             if let earlier = try await reader.record(PBIdempotencyRecord.self, at: Keys.idempotency(event.sender, event.idempotencyKey)) {
-                guard earlier.manifestSha256 == ExchangeProjection.manifestDigest(of: event), let unit = try await reader.unit(earlier.unit) else {
+                guard earlier.manifestSha256 == event.manifestSha256, let unit = try await reader.unit(earlier.unit) else {
                     throw DomainError(.idempotencyKeyReused, "key \(event.idempotencyKey) was used for unit \(earlier.unit)")
                 }
                 return UploadReceipt(unit: SequenceNumber(unit.sequence), uploadedAt: Timestamp(rawValue: unit.uploadedMicros), unitType: unit.upload.unitType, isRepeat: true)

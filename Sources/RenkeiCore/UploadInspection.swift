@@ -168,6 +168,7 @@ struct InspectedUpload: Sendable {
         event.signerSerial = signer.serialNumber.hex
         event.idempotencyKey = key
         event.definitionID = definition.id
+        event.manifestSha256 = Data(SHA256.hash(request.manifest).bytes)
         let verified = UploadStatistics.threadCPU()
         return (InspectedUpload(event: event, blobs: blobs, signer: signer), validated - started, verified - validated)
     }

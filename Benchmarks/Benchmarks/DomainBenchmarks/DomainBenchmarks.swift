@@ -66,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
 enum RebuildFixture {
     static let events = 1_000_000
     private static let made = Task { () async throws -> Platform in
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-rebuild-v2").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-rebuild-v3").path
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
         if let existing = try? LMDBEventStore(path: folder, configuration: configuration), existing.latestSequence.rawValue == UInt64(events) {
@@ -149,6 +149,7 @@ enum RebuildTraffic {
                 upload.definitionID = "KYOTAKU_USAGE"
                 upload.senderPrefecture = UInt32(1 + Int(next) % 47)
                 upload.recipientPrefecture = 13
+                upload.manifestSha256 = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
                 pending.append((next, upload.recipient))
                 try add(.sendUnitUploaded(upload), .office(OfficeNumber(rawValue: sender)!))
             } else if roll < 9 {

@@ -674,6 +674,9 @@ public nonisolated struct PBSendUnitUploaded: Sendable {
 
   public var recipientPrefecture: UInt32 = 0
 
+  /// SHA-256 of the canonical manifest (what was signed): the unit's identity
+  public var manifestSha256: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1894,7 +1897,7 @@ nonisolated extension PBTrustedIssuerRemoved: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitUploaded"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0\u{3}sender_prefecture\0\u{3}recipient_prefecture\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0\u{3}sender_prefecture\0\u{3}recipient_prefecture\0\u{3}manifest_sha256\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1914,6 +1917,7 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
       case 10: try { try decoder.decodeSingularStringField(value: &self.definitionID) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.senderPrefecture) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.recipientPrefecture) }()
+      case 13: try { try decoder.decodeSingularBytesField(value: &self.manifestSha256) }()
       default: break
       }
     }
@@ -1956,6 +1960,9 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if self.recipientPrefecture != 0 {
       try visitor.visitSingularUInt32Field(value: self.recipientPrefecture, fieldNumber: 12)
     }
+    if !self.manifestSha256.isEmpty {
+      try visitor.visitSingularBytesField(value: self.manifestSha256, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1972,6 +1979,7 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.definitionID != rhs.definitionID {return false}
     if lhs.senderPrefecture != rhs.senderPrefecture {return false}
     if lhs.recipientPrefecture != rhs.recipientPrefecture {return false}
+    if lhs.manifestSha256 != rhs.manifestSha256 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

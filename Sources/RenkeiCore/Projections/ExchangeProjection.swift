@@ -1,5 +1,4 @@
 import Foundation
-import RenkeiCrypto
 import RenkeiStore
 
 /// Send units and each office's inbox and sent list.
@@ -97,16 +96,6 @@ struct ExchangeProjection: Projection {
         change.by = by
         return change
     }
-
-    /// What an idempotency key remembers of its upload: the SHA-256 of the manifest's files, so that a
-    /// retry of the same unit is told apart from another unit under a reused key.
-    static func manifestDigest(of upload: PBSendUnitUploaded) -> Data {
-        var bytes = Array("\(upload.sender) \(upload.recipient) \(upload.unitNumber)\n".utf8)
-        for file in upload.files {
-            bytes += Array("\(file.kind) \(file.name) \(file.size) ".utf8) + Array(file.sha256) + [0x0A]
-        }
-        return Data(SHA256.hash(bytes).bytes)
-    }
 }
 
 /// Units and files sent and received, by office and month and by month and prefecture (each office's
@@ -137,7 +126,7 @@ struct UsageProjection: Projection {
         if !m.idempotencyKey.isEmpty {
             var record = PBIdempotencyRecord()
             record.unit = sequence
-            record.manifestSha256 = ExchangeProjection.manifestDigest(of: m)
+            record.manifestSha256 = m.manifestSha256
             try state.put(Keys.idempotency(m.sender, m.idempotencyKey), record: record)
         }
     }
