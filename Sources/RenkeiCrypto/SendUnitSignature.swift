@@ -64,8 +64,17 @@ public struct SendUnitSignature: Hashable, Sendable {
     public func verify(manifest: [UInt8], sender: String, trustStore: TrustStore, at time: Date,
                        cache: VerifiedSignerCache? = nil) throws(CryptoError) -> VerifiedIdentity {
         try CryptoLimits.check(manifest.count, within: Self.maximumManifestBytes, "a manifest")
-        let (signer, certificates) = try verifySignature(manifest: manifest)
-        let fingerprint = cache.map { _ in SHA256.hash(signer.der) }
+        let signer: Certificate, certificates: [Certificate], fingerprint: SHA256Digest?
+        if let cache, let parts = CMSCertificateSplit.split(der) {
+            // Certificates seen before are not decoded again: the signature is checked with the parsed ones.
+            var parsed: [(Certificate, SHA256Digest)] = []
+            for certificateDER in parts.certificates.prefix(CryptoLimits.maximumChainLength) { parsed.append(try cache.certificate(der: certificateDER)) }
+            (signer, certificates) = try verifySignature(manifest: manifest, cms: parts.stripped, certificates: parsed.map(\.0))
+            fingerprint = parsed.first { $0.0 === signer || $0.0 == signer }?.1 ?? SHA256.hash(signer.der)
+        } else {
+            (signer, certificates) = try verifySignature(manifest: manifest)
+            fingerprint = cache.map { _ in SHA256.hash(signer.der) }
+        }
         let verified: VerifiedIdentity
         if let cache, let fingerprint, let known = cache.identity(of: signer, fingerprint: fingerprint, trustStore: trustStore, at: time) {
             verified = known
@@ -84,8 +93,14 @@ public struct SendUnitSignature: Hashable, Sendable {
     /// Checks the signature over `manifest` with the embedded signer certificate, without judging that
     /// certificate; returns it and every certificate in the signature.
     func verifySignature(manifest: [UInt8]) throws(CryptoError) -> (signer: Certificate, certificates: [Certificate]) {
+        try verifySignature(manifest: manifest, cms: der, certificates: nil)
+    }
+
+    /// The same, on `cms` (this signature, or it without its certificates) with `certificates` (those it
+    /// carried, already parsed) given to OpenSSL to find the signer among.
+    func verifySignature(manifest: [UInt8], cms cmsDER: [UInt8], certificates given: [Certificate]?) throws(CryptoError) -> (signer: Certificate, certificates: [Certificate]) {
         OpenSSLErrorQueue.clear()
-        let cms = der.withUnsafeBufferPointer { buffer in
+        let cms = cmsDER.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
             return d2i_CMS_ContentInfo(nil, &cursor, buffer.count)
         }
@@ -97,7 +112,8 @@ public struct SendUnitSignature: Hashable, Sendable {
         }
         let content = try MemoryBIO(manifest)
         let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_DETACHED)
-        if CMS_verify(cms, nil, nil, content.pointer, nil, flags) != 1 {
+        let givenStack = try given.map { certificates throws(CryptoError) in try CertificateStack(borrowing: certificates) }
+        if CMS_verify(cms, givenStack?.pointer, nil, content.pointer, nil, flags) != 1 {
             let entries = OpenSSLErrorQueue.drain()
             let reasons = entries.map(\.text)
             let cms = entries.filter { $0.library == ERR_LIB_CMS }.map(\.reasonCode)
@@ -118,7 +134,7 @@ public struct SendUnitSignature: Hashable, Sendable {
         guard let signer = borrowed.certificates.first else {
             throw CryptoError(.signatureMalformed, "the signature carries no signer certificate")
         }
-        let all = CMS_get1_certs(cms).map { CertificateStack(owning: $0).certificates } ?? []
+        let all = given ?? CMS_get1_certs(cms).map { CertificateStack(owning: $0).certificates } ?? []
         try Self.checkProfile(of: signer)
         return (signer, all)
     }

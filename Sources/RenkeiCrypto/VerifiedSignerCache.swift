@@ -14,6 +14,7 @@ public final class VerifiedSignerCache: Sendable {
     }
 
     private let entries = Mutex<[SHA256Digest: Entry]>([:])
+    private let certificates = Mutex<[SHA256Digest: Certificate]>([:])
     private let capacity: Int
 
     /// An empty cache of at most `capacity` signers.
@@ -30,6 +31,19 @@ public final class VerifiedSignerCache: Sendable {
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[fingerprint] = Entry(identity: identity, notBefore: notBefore, trustStore: ObjectIdentifier(trustStore))
         }
+    }
+
+    /// The certificate whose DER is `der`, parsed once (later calls with the same bytes return it), and the
+    /// SHA-256 of the bytes.
+    func certificate(der: [UInt8]) throws(CryptoError) -> (Certificate, SHA256Digest) {
+        let fingerprint = SHA256.hash(der)
+        if let known = certificates.withLock({ $0[fingerprint] }) { return (known, fingerprint) }
+        let certificate = try Certificate(der: der)
+        certificates.withLock { certificates in
+            if certificates.count >= capacity { certificates.removeAll(keepingCapacity: true) }
+            certificates[fingerprint] = certificate
+        }
+        return (certificate, fingerprint)
     }
 
     /// The signers held.

@@ -25,11 +25,11 @@ import Testing
 
     @Test func signatureVerifiesHereAndNamesTheSigner() throws {
         let signature = try sign()
-        let verified = try signature.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+        let verified = try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         #expect(verified.identity == (try OfficeIdentity(officeNumber: "1310000001")))
         // Stored bytes read back verify the same way later (the recipient, an auditor).
         let stored = try SendUnitSignature(der: signature.der)
-        #expect(try stored.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) == verified)
+        #expect(try stored.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) == verified)
     }
 
     @Test func signatureVerifiesWithOpenSSLCMS() throws {
@@ -69,7 +69,7 @@ import Testing
         try openssl.runChecked("cms", "-sign", "-binary", "-md", "sha256", "-in", "manifest", "-signer", "office.pem",
                                "-inkey", "office.key", "-certfile", "intermediate.pem", "-outform", "DER", "-out", "cli.der")
         let signature = try SendUnitSignature(der: openssl.read("cli.der"))
-        let verified = try signature.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+        let verified = try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         #expect(verified.identity.officeNumber == "1310000001")
     }
 
@@ -90,7 +90,7 @@ import Testing
         der[der.count - 3] ^= 0x5A
         let tampered = try SendUnitSignature(der: der)
         expectError(.signatureInvalid) {
-            try tampered.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+            try tampered.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }
     }
 
@@ -121,14 +121,14 @@ import Testing
         try replace(bytes(hex: other.certificate.serialNumber.hex), with: bytes(hex: office.certificate.serialNumber.hex))
         let forged = try SendUnitSignature(der: der)
         expectError(.signatureInvalid) {
-            try forged.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+            try forged.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }
     }
 
     @Test func revokedExpiredOrWrongUseSignerIsRefused() throws {
         let signature = try sign()
         let revokedStore = try platform.revoking([office.certificate]).trustStore()
-        expectError(.certificateRevoked) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: revokedStore, at: TestPlatform.now) }
+        expectError(.certificateRevoked) { try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: revokedStore, at: TestPlatform.now) }
         let expired = try platform.issue(notBefore: TestPlatform.now - 30 * TestPlatform.day, notAfter: TestPlatform.now - 60)
         // The client refuses to sign with it now; a signature made while it was valid is refused once it expired.
         expectError(.certificateExpired) {
@@ -137,16 +137,16 @@ import Testing
         let byExpired = try SendUnitSignature.sign(manifest: manifest, key: expired.key, certificate: expired.certificate,
                                                    chain: expired.chain, at: TestPlatform.now - TestPlatform.day)
         expectError(.certificateExpired) {
-            try byExpired.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+            try byExpired.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }
         let stranger = try TestPlatform(name: "Elsewhere")
-        expectError(.untrustedIssuer) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: stranger.trustStore(), at: TestPlatform.now) }
+        expectError(.untrustedIssuer) { try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: stranger.trustStore(), at: TestPlatform.now) }
 
         let serverKey = try PrivateKey.generate()
         let server = try platform.ca.issueServerCertificate(key: serverKey, hostNames: ["renkei.example"],
                                                             notBefore: TestPlatform.now - 60, notAfter: TestPlatform.now + 3600)
         let byServer = try SendUnitSignature.sign(manifest: manifest, key: serverKey, certificate: server, chain: [platform.ca.intermediate])
-        expectError(.wrongKeyUsage) { try byServer.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
+        expectError(.wrongKeyUsage) { try byServer.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
     }
 
     @Test func aValidSignatureByAnyoneButTheSendingOfficeIsRefused() throws {
@@ -154,23 +154,23 @@ import Testing
         let other = try platform.issue("1310000009")
         let byOther = try SendUnitSignature.sign(manifest: manifest, key: other.key, certificate: other.certificate, chain: other.chain)
         expectError(.signerNotSender) {
-            try byOther.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+            try byOther.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }
         // An operator or auditor certificate for the sender's own number does not speak for the office.
         for role in [OfficeIdentity.Role.operator, .auditor] {
             let staff = try platform.issue("1310000001", role: role)
             let byStaff = try SendUnitSignature.sign(manifest: manifest, key: staff.key, certificate: staff.certificate, chain: staff.chain)
             expectError(.signerNotSender) {
-                try byStaff.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+                try byStaff.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
             }
         }
         // The sender's own signature still verifies.
-        _ = try sign().verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+        _ = try sign().verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
     }
 
     @Test func malformedOrOversizedSignaturesAreRefused() throws {
         expectError(.signatureMalformed) {
-            try SendUnitSignature(der: [0x30, 0x03, 0x02, 0x01, 0x01]).verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
+            try SendUnitSignature(der: [0x30, 0x03, 0x02, 0x01, 0x01]).verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now)
         }
         expectError(.inputTooLarge) { try SendUnitSignature(der: [UInt8](repeating: 0, count: 70_000)) }
         expectError(.invalidParameter) {

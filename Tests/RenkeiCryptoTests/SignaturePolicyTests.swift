@@ -35,15 +35,15 @@ import Testing
     @Test func aSHA1SignatureIsRefusedWhereSHA256Verifies() throws {
         let openssl = try setUp()
         let good = try cliSignature(openssl, "-md", "sha256")
-        #expect(try good.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now).identity.officeNumber == "1310000001")
+        #expect(try good.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now).identity.officeNumber == "1310000001")
         let weak = try cliSignature(openssl, "-md", "sha1")
-        expectError(.weakDigest) { try weak.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
+        expectError(.weakDigest) { try weak.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
     }
 
     @Test func aSignatureWithoutSignedAttributesIsRefused() throws {
         let openssl = try setUp()
         let bare = try cliSignature(openssl, "-md", "sha256", "-noattr")
-        expectError(.signedAttributesMissing) { try bare.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
+        expectError(.signedAttributesMissing) { try bare.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: TestPlatform.now) }
     }
 
     @Test func aVersion1SignerCertificateIsRefused() throws {
@@ -54,7 +54,7 @@ import Testing
         try openssl.runChecked("x509", "-req", "-in", "v1.csr", "-CA", "intermediate.pem", "-CAkey", "intermediate.key",
                                "-set_serial", "0x51", "-days", "30", "-out", "v1.pem")
         let signature = try cliSignature(openssl, signer: "v1.pem", key: "v1.key", "-md", "sha256")
-        expectError(.signerProfile) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: Date() + 5) }
+        expectError(.signerProfile) { try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: Date() + 5) }
     }
 
     @Test func aP521SignerIsRefusedAsTheCAWouldRefuseToIssueIt() throws {
@@ -71,7 +71,7 @@ import Testing
         try openssl.runChecked("x509", "-req", "-in", "p521.csr", "-CA", "intermediate.pem", "-CAkey", "intermediate.key",
                                "-set_serial", "0x52", "-days", "30", "-extfile", "ext.cnf", "-extensions", "office", "-out", "p521.pem")
         let signature = try cliSignature(openssl, signer: "p521.pem", key: "p521.key", "-md", "sha512")
-        expectError(.signerProfile) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: Date() + 5) }
+        expectError(.signerProfile) { try signature.verifyEveryWay(manifest: manifest, sender: "1310000001", trustStore: platform.trustStore(), at: Date() + 5) }
     }
 
     @Test func theClientRefusesToSignWithARevokedCertificate() throws {
@@ -118,5 +118,28 @@ import Testing
         let result = try openssl.run("verify", "-crl_check_all", "-CAfile", "root.pem", "-untrusted", "intermediate.pem",
                                      "-CRLfile", "crl.pem", "-CRLfile", "root-crl.pem", "-attime", String(Int(now.timeIntervalSince1970)), "office.pem")
         #expect(!result.succeeded && (result.output + result.error).contains("revoked"))
+    }
+}
+
+/// The signer cache: a chain verified once per certificate, certificates decoded once per DER.
+@Suite struct VerifiedSignerCacheTests {
+    @Test func aCachedSignerIsStillCheckedForTheSenderTheManifestAndTheTrustStore() throws {
+        let platform = try TestPlatform()
+        let office = try platform.issue("1310000001")
+        let manifest = Array("renkei-send-unit-manifest/v1\nsender 1310000001\nrecipient 1310000002\nunit 20270425103000\n".utf8)
+        let signature = try SendUnitSignature.sign(manifest: manifest, key: office.key, certificate: office.certificate, chain: office.chain)
+        let cache = VerifiedSignerCache()
+        let trust = try platform.trustStore()
+        #expect(try signature.verify(manifest: manifest, sender: "1310000001", trustStore: trust, at: TestPlatform.now, cache: cache).identity.officeNumber == "1310000001")
+        #expect(cache.count == 1)
+        // The same signer, cached: the manifest, the sender and the time are still judged.
+        expectError(.manifestMismatch) { try signature.verify(manifest: manifest + [0x0A], sender: "1310000001", trustStore: trust, at: TestPlatform.now, cache: cache) }
+        expectError(.signerNotSender) { try signature.verify(manifest: manifest, sender: "1310000002", trustStore: trust, at: TestPlatform.now, cache: cache) }
+        expectError(.certificateExpired) {
+            try signature.verify(manifest: manifest, sender: "1310000001", trustStore: trust, at: TestPlatform.now + 400 * TestPlatform.day, cache: cache)
+        }
+        // Another trust store (here one whose CRL revokes the signer) is not answered from the cache.
+        let revoked = try platform.revoking([office.certificate]).trustStore()
+        expectError(.certificateRevoked) { try signature.verify(manifest: manifest, sender: "1310000001", trustStore: revoked, at: TestPlatform.now, cache: cache) }
     }
 }

@@ -67,3 +67,27 @@ func expectError<R>(_ code: CryptoError.Code, sourceLocation: SourceLocation = #
     #expect(error?.code == code, "expected \(code), got \(String(describing: error))", sourceLocation: sourceLocation)
     return error
 }
+
+extension SendUnitSignature {
+    /// Verifies three ways — the general path, the path that hands OpenSSL already-parsed certificates (with a
+    /// fresh signer cache), and that path again with the chain cached — and records an issue unless all three
+    /// agree (the same signer, or the same error code). Returns or throws the general path's result.
+    func verifyEveryWay(manifest: [UInt8], sender: String, trustStore: TrustStore, at time: Date,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws(CryptoError) -> VerifiedIdentity {
+        func attempt(_ cache: VerifiedSignerCache?) -> Result<VerifiedIdentity, CryptoError> {
+            do { return .success(try verify(manifest: manifest, sender: sender, trustStore: trustStore, at: time, cache: cache)) } catch {
+                return .failure(error)
+            }
+        }
+        let cache = VerifiedSignerCache()
+        let results = [attempt(nil), attempt(cache), attempt(cache)]
+        func outcome(_ result: Result<VerifiedIdentity, CryptoError>) -> String {
+            switch result {
+            case .success(let identity): "ok \(identity)"
+            case .failure(let error): "error \(error.code)"
+            }
+        }
+        #expect(Set(results.map(outcome)).count == 1, "the paths disagree: \(results.map(outcome))", sourceLocation: sourceLocation)
+        return try results[0].get()
+    }
+}
