@@ -64,9 +64,6 @@ public final class UploadWorkload: Sendable {
         return (ca, PlatformConfiguration(trustStore: try TrustStore(platform: ca, revocationList: crl)))
     }
 
-    /// The distinct units in the pool (uploads beyond it repeat content, which the store keeps once).
-    public var distinctUnits: Int { pool.count }
-
     /// `total` uploads by `callers` concurrent callers; each upload has its own idempotency key.
     public func run(total: Int, callers: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -42,6 +42,7 @@ import Testing
         try await harness.expectRebuildEqualsLive()
 
         // Steps 4–6: each service office sees the unit arrive and downloads it; the download is acknowledged.
+        let beforeDownloads = harness.store.latestSequence
         for office in [a, b] {
             let unit = plans[office.number]!
             let original = month.units("KYOTAKU_USAGE").first { $0.recipient == office.number }!.uploadFiles
@@ -60,6 +61,10 @@ import Testing
             let sent = try await q.mailbox(of: cm.number.rawValue, .sent)
             #expect(sent.entries.map(\.status) == [.downloaded, .downloaded])
         }
+        // The platform as it was before the downloads: both units still 未読.
+        let then = try await platform.view(asOf: beforeDownloads)
+        let sentThen = try await then.queries.mailbox(of: cm.number.rawValue, .sent)
+        #expect(sentThen.entries.map(\.status) == [.unread, .unread])
 
         // Steps 7–12: 実績 back from one service office to the 居宅 office, and its download there.
         let actual = month.units("SERVICE_ACTUAL").first { $0.sender == a.number }!
