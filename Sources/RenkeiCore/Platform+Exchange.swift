@@ -41,7 +41,8 @@ extension Platform {
             refused.code = UInt32(error.code.rawValue)
             refused.reason = String(error.detail.prefix(1000))
             refused.idempotencyKey = String(request.idempotencyKey.prefix(64))
-            try await guarded { try await record(.sendUnitRefused(refused), by: actor, request: requestID) }
+            // The caller gets the refusal whatever happens to its audit record (a full store refuses that too).
+            _ = try? await record(.sendUnitRefused(refused), by: actor, request: requestID)
             throw error
         }
     }
