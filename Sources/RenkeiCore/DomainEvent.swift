@@ -172,9 +172,10 @@ public enum DomainEvent: Hashable, Sendable {
         case .certificateIssued(let m): m.officeNumber.isEmpty ? [] : [m.officeNumber]
         case .sendUnitUploaded(let m): [m.sender, m.recipient]
         case .sendUnitRefused(let m): [m.sender]
-        case .sendUnitDownloaded(let m): [m.recipient]
-        case .sendUnitWithdrawn(let m): [m.sender]
-        case .certificateRevoked, .trustedIssuerAdded, .trustedIssuerRemoved, .payloadPurged,
+        case .sendUnitDownloaded(let m): [m.recipient, m.sender].filter { !$0.isEmpty }
+        case .sendUnitWithdrawn(let m): [m.sender, m.recipient].filter { !$0.isEmpty }
+        case .payloadPurged(let m): [m.sender, m.recipient].filter { !$0.isEmpty }
+        case .certificateRevoked, .trustedIssuerAdded, .trustedIssuerRemoved,
              .dictionaryInstalled, .checkpointSigned, .retentionPolicySet: []
         }
     }

@@ -121,6 +121,7 @@ extension Platform {
                 var event = PBSendUnitDownloaded()
                 event.unit = unit.rawValue
                 event.recipient = record.upload.recipient
+                event.sender = record.upload.sender
                 event.files = try Self.files(of: record, named: names).map(\.name)
                 decision.events.append(.sendUnitDownloaded(event))
             }.receipt!.latestSequence
@@ -153,6 +154,7 @@ extension Platform {
                 var event = PBSendUnitWithdrawn()
                 event.unit = unit.rawValue
                 event.sender = record.upload.sender
+                event.recipient = record.upload.recipient
                 event.reason = reason
                 decision.events.append(.sendUnitWithdrawn(event))
             }.receipt!.latestSequence

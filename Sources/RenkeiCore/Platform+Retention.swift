@@ -75,6 +75,8 @@ extension Platform {
                         event.unit = unit.sequence
                         event.sha256 = unit.upload.files.map(\.sha256)
                         event.reason = "retention"
+                        event.sender = unit.upload.sender
+                        event.recipient = unit.upload.recipient
                         decision.events.append(.payloadPurged(event))
                         decision.releasedBlobs += unit.upload.files.compactMap { SHA256Digest(bytes: $0.sha256) }
                         units.append(SequenceNumber(unit.sequence))

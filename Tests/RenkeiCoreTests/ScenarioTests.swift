@@ -58,6 +58,9 @@ import Testing
             try await harness.expectRebuildEqualsLive()
         }
         try await platform.query { q in
+            // The sender's audit lists both downloads of its units.
+            let trail = try await q.audit(of: cm.number.rawValue)
+            #expect(trail.filter { $0.kind == .sendUnitDownloaded }.count == 2)
             let sent = try await q.mailbox(of: cm.number.rawValue, .sent)
             #expect(sent.entries.map(\.status) == [.downloaded, .downloaded])
         }

@@ -66,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
 enum RebuildFixture {
     static let events = 1_000_000
     private static let made = Task { () async throws -> Platform in
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-rebuild-v3").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-rebuild-v4").path
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
         if let existing = try? LMDBEventStore(path: folder, configuration: configuration), existing.latestSequence.rawValue == UInt64(events) {
@@ -88,7 +88,7 @@ enum RebuildTraffic {
         let offices = (0..<200).map { String(1_310_000_000 + $0) }
         var batch: [NewEvent] = []
         var next: UInt64 = 1
-        var pending: [(unit: UInt64, recipient: String)] = []
+        var pending: [(unit: UInt64, recipient: String, sender: String)] = []
         var random = SystemRandomNumberGenerator()
         let signature = (0..<1300).map { _ in UInt8.random(in: 0...255, using: &random) }
         func add(_ event: DomainEvent, _ actor: Actor) throws {
@@ -150,13 +150,14 @@ enum RebuildTraffic {
                 upload.senderPrefecture = UInt32(1 + Int(next) % 47)
                 upload.recipientPrefecture = 13
                 upload.manifestSha256 = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
-                pending.append((next, upload.recipient))
+                pending.append((next, upload.recipient, sender))
                 try add(.sendUnitUploaded(upload), .office(OfficeNumber(rawValue: sender)!))
             } else if roll < 9 {
-                let (unit, recipient) = pending.removeFirst()
+                let (unit, recipient, sender) = pending.removeFirst()
                 var downloaded = PBSendUnitDownloaded()
                 downloaded.unit = unit
                 downloaded.recipient = recipient
+                downloaded.sender = sender
                 try add(.sendUnitDownloaded(downloaded), .office(OfficeNumber(rawValue: recipient)!))
             } else {
                 var refused = PBSendUnitRefused()

@@ -718,6 +718,9 @@ public nonisolated struct PBSendUnitDownloaded: Sendable {
   /// names downloaded
   public var files: [String] = []
 
+  /// the unit's sender, so its audit lists the download too
+  public var sender: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -733,6 +736,9 @@ public nonisolated struct PBSendUnitWithdrawn: Sendable {
   public var sender: String = String()
 
   public var reason: String = String()
+
+  /// the unit's recipient, so its audit lists the withdrawal too
+  public var recipient: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -750,6 +756,11 @@ public nonisolated struct PBPayloadPurged: Sendable {
   public var sha256: [Data] = []
 
   public var reason: String = String()
+
+  /// the unit's offices, for their audit
+  public var sender: String = String()
+
+  public var recipient: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2042,7 +2053,7 @@ nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitDownloaded"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}recipient\0\u{1}files\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}recipient\0\u{1}files\0\u{1}sender\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2053,6 +2064,7 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.unit) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.files) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.sender) }()
       default: break
       }
     }
@@ -2068,6 +2080,9 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
     if !self.files.isEmpty {
       try visitor.visitRepeatedStringField(value: self.files, fieldNumber: 3)
     }
+    if !self.sender.isEmpty {
+      try visitor.visitSingularStringField(value: self.sender, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2075,6 +2090,7 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.unit != rhs.unit {return false}
     if lhs.recipient != rhs.recipient {return false}
     if lhs.files != rhs.files {return false}
+    if lhs.sender != rhs.sender {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2082,7 +2098,7 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension PBSendUnitWithdrawn: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitWithdrawn"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}sender\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}sender\0\u{1}reason\0\u{1}recipient\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2093,6 +2109,7 @@ nonisolated extension PBSendUnitWithdrawn: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.unit) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.sender) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
       default: break
       }
     }
@@ -2108,6 +2125,9 @@ nonisolated extension PBSendUnitWithdrawn: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
     }
+    if !self.recipient.isEmpty {
+      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2115,6 +2135,7 @@ nonisolated extension PBSendUnitWithdrawn: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.unit != rhs.unit {return false}
     if lhs.sender != rhs.sender {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.recipient != rhs.recipient {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2122,7 +2143,7 @@ nonisolated extension PBSendUnitWithdrawn: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension PBPayloadPurged: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PayloadPurged"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}sha256\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}sha256\0\u{1}reason\0\u{1}sender\0\u{1}recipient\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2133,6 +2154,8 @@ nonisolated extension PBPayloadPurged: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.unit) }()
       case 2: try { try decoder.decodeRepeatedBytesField(value: &self.sha256) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.sender) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
       default: break
       }
     }
@@ -2148,6 +2171,12 @@ nonisolated extension PBPayloadPurged: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
     }
+    if !self.sender.isEmpty {
+      try visitor.visitSingularStringField(value: self.sender, fieldNumber: 4)
+    }
+    if !self.recipient.isEmpty {
+      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2155,6 +2184,8 @@ nonisolated extension PBPayloadPurged: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.unit != rhs.unit {return false}
     if lhs.sha256 != rhs.sha256 {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.sender != rhs.sender {return false}
+    if lhs.recipient != rhs.recipient {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
