@@ -89,6 +89,7 @@ enum RebuildTraffic {
         var batch: [NewEvent] = []
         var next: UInt64 = 1
         var pending: [(unit: UInt64, recipient: String, sender: String)] = []
+        var downloadedUpTo = 0  // pending[..<downloadedUpTo] are downloaded (a queue without moving the array)
         var random = SystemRandomNumberGenerator()
         let signature = (0..<1300).map { _ in UInt8.random(in: 0...255, using: &random) }
         func add(_ event: DomainEvent, _ actor: Actor) throws {
@@ -127,7 +128,7 @@ enum RebuildTraffic {
         }
         while Int(next) <= total {
             let roll = Int(next % 10)
-            if roll < 5 || pending.isEmpty {
+            if roll < 5 || downloadedUpTo == pending.count {
                 let sender = offices[Int(next) % offices.count], recipient = offices[(Int(next) * 7 + 3) % offices.count]
                 var upload = PBSendUnitUploaded()
                 upload.sender = sender
@@ -153,7 +154,8 @@ enum RebuildTraffic {
                 pending.append((next, upload.recipient, sender))
                 try add(.sendUnitUploaded(upload), .office(OfficeNumber(rawValue: sender)!))
             } else if roll < 9 {
-                let (unit, recipient, sender) = pending.removeFirst()
+                let (unit, recipient, sender) = pending[downloadedUpTo]
+                downloadedUpTo += 1
                 var downloaded = PBSendUnitDownloaded()
                 downloaded.unit = unit
                 downloaded.recipient = recipient
