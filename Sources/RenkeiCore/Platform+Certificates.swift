@@ -20,13 +20,11 @@ extension Platform {
         if identity.role == .office { event.officeNumber = identity.officeNumber }
         event.subject = String(certificate.subject.prefix(500))
         let issued = event
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard try await reader.value(Keys.certificate(issued.serial)) == nil else {
-                    throw DomainError(.certificateState, "serial \(issued.serial) is already recorded")
-                }
-                decision.events.append(.certificateIssued(issued))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard try await reader.value(Keys.certificate(issued.serial)) == nil else {
+                throw DomainError(.certificateState, "serial \(issued.serial) is already recorded")
+            }
+            decision.events.append(.certificateIssued(issued))
         }
     }
 
@@ -36,16 +34,14 @@ extension Platform {
     public func revokeCertificate(serial: CertificateSerialNumber, reason: String, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
         try Self.requireOperator(actor)
         try TextRule.check(reason, "reason", maximum: 500)
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard let record = try await reader.record(PBCertificateRecord.self, at: Keys.certificate(serial.hex)), !record.revoked else {
-                    throw DomainError(.certificateState, "serial \(serial.hex)")
-                }
-                var event = PBCertificateRevoked()
-                event.serial = serial.hex
-                event.reason = reason
-                decision.events.append(.certificateRevoked(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard let record = try await reader.record(PBCertificateRecord.self, at: Keys.certificate(serial.hex)), !record.revoked else {
+                throw DomainError(.certificateState, "serial \(serial.hex)")
+            }
+            var event = PBCertificateRevoked()
+            event.serial = serial.hex
+            event.reason = reason
+            decision.events.append(.certificateRevoked(event))
         }
     }
 
@@ -56,16 +52,14 @@ extension Platform {
         try TextRule.check(name, "name", maximum: 200)
         guard certificate.isCertificateAuthority else { throw DomainError(.invalidArgument, "\(certificate.subject) is not a CA certificate") }
         let der = certificate.der
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard try await reader.value(Keys.trustedIssuer(SHA256Fingerprint.of(der))) == nil else {
-                    throw DomainError(.issuerState, "\(name) is already trusted")
-                }
-                var event = PBTrustedIssuerAdded()
-                event.certificateDer = Data(der)
-                event.name = name
-                decision.events.append(.trustedIssuerAdded(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard try await reader.value(Keys.trustedIssuer(SHA256Fingerprint.of(der))) == nil else {
+                throw DomainError(.issuerState, "\(name) is already trusted")
+            }
+            var event = PBTrustedIssuerAdded()
+            event.certificateDer = Data(der)
+            event.name = name
+            decision.events.append(.trustedIssuerAdded(event))
         }
     }
 
@@ -74,16 +68,14 @@ extension Platform {
     public func removeTrustedIssuer(fingerprint: SHA256Digest, reason: String, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
         try Self.requireOperator(actor)
         try TextRule.check(reason, "reason", maximum: 500)
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard try await reader.value(Keys.trustedIssuer(fingerprint.bytes)) != nil else {
-                    throw DomainError(.issuerState, "no trusted issuer has fingerprint \(fingerprint.hex)")
-                }
-                var event = PBTrustedIssuerRemoved()
-                event.fingerprint = Data(fingerprint.bytes)
-                event.reason = reason
-                decision.events.append(.trustedIssuerRemoved(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard try await reader.value(Keys.trustedIssuer(fingerprint.bytes)) != nil else {
+                throw DomainError(.issuerState, "no trusted issuer has fingerprint \(fingerprint.hex)")
+            }
+            var event = PBTrustedIssuerRemoved()
+            event.fingerprint = Data(fingerprint.bytes)
+            event.reason = reason
+            decision.events.append(.trustedIssuerRemoved(event))
         }
     }
 }

@@ -16,16 +16,14 @@ extension Platform {
         guard (1...16).contains(fileKind.utf8.count), fileKind.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
             throw DomainError(.invalidArgument, "a file kind is 1 to 16 of A-Z, 0-9 and _")
         }
-        try await guarded {
-            _ = try await execute(by: actor, request: request) { decision, _ in
-                var event = PBDictionaryInstalled()
-                event.dictionaryID = id
-                event.fileKind = fileKind
-                event.sha256 = Data(SHA256.hash(bytes).bytes)
-                event.size = UInt64(bytes.count)
-                decision.events.append(.dictionaryInstalled(event))
-                decision.dictionaries = [bytes]
-            }
+        _ = try await decideAndCommit(by: actor, request: request) { decision, _ in
+            var event = PBDictionaryInstalled()
+            event.dictionaryID = id
+            event.fileKind = fileKind
+            event.sha256 = Data(SHA256.hash(bytes).bytes)
+            event.size = UInt64(bytes.count)
+            decision.events.append(.dictionaryInstalled(event))
+            decision.dictionaries = [bytes]
         }
         dictionaries.withLock { $0 = nil }
         return id

@@ -115,16 +115,14 @@ extension Platform {
     /// ダウンロード済, and the sender sees when.
     @discardableResult
     public func acknowledgeDownload(_ unit: SequenceNumber, names: [String]? = nil, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
-        try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                let record = try await Self.downloadable(unit, by: actor, reader)
-                var event = PBSendUnitDownloaded()
-                event.unit = unit.rawValue
-                event.recipient = record.upload.recipient
-                event.sender = record.upload.sender
-                event.files = try Self.files(of: record, named: names).map(\.name)
-                decision.events.append(.sendUnitDownloaded(event))
-            }.receipt!.latestSequence
+        try await decideAndCommit(by: actor, request: request) { decision, reader in
+            let record = try await Self.downloadable(unit, by: actor, reader)
+            var event = PBSendUnitDownloaded()
+            event.unit = unit.rawValue
+            event.recipient = record.upload.recipient
+            event.sender = record.upload.sender
+            event.files = try Self.files(of: record, named: names).map(\.name)
+            decision.events.append(.sendUnitDownloaded(event))
         }
     }
 
@@ -139,25 +137,23 @@ extension Platform {
     @discardableResult
     public func withdraw(_ unit: SequenceNumber, reason: String, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
         try TextRule.check(reason, "reason", maximum: 500, optional: true)
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard let record = try await reader.unit(unit.rawValue) else { throw DomainError(.unitNotFound, "unit \(unit)") }
-                guard case .office(let office) = actor, office.rawValue == record.upload.sender else {
-                    throw DomainError(.notSender, "unit \(unit) is from \(record.upload.sender), not \(actor)")
-                }
-                switch record.status {
-                case .downloaded: throw DomainError(.alreadyDownloaded, "unit \(unit)")
-                case .withdrawn: throw DomainError(.unitWithdrawn, "unit \(unit)")
-                case .purged: throw DomainError(.unitPurged, "unit \(unit)")
-                default: break
-                }
-                var event = PBSendUnitWithdrawn()
-                event.unit = unit.rawValue
-                event.sender = record.upload.sender
-                event.recipient = record.upload.recipient
-                event.reason = reason
-                decision.events.append(.sendUnitWithdrawn(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard let record = try await reader.unit(unit.rawValue) else { throw DomainError(.unitNotFound, "unit \(unit)") }
+            guard case .office(let office) = actor, office.rawValue == record.upload.sender else {
+                throw DomainError(.notSender, "unit \(unit) is from \(record.upload.sender), not \(actor)")
+            }
+            switch record.status {
+            case .downloaded: throw DomainError(.alreadyDownloaded, "unit \(unit)")
+            case .withdrawn: throw DomainError(.unitWithdrawn, "unit \(unit)")
+            case .purged: throw DomainError(.unitPurged, "unit \(unit)")
+            default: break
+            }
+            var event = PBSendUnitWithdrawn()
+            event.unit = unit.rawValue
+            event.sender = record.upload.sender
+            event.recipient = record.upload.recipient
+            event.reason = reason
+            decision.events.append(.sendUnitWithdrawn(event))
         }
     }
 

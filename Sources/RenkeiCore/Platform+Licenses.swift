@@ -38,20 +38,18 @@ extension Platform {
         try Self.requireOperator(actor)
         let start = start ?? today
         let fee = configuration.licenseFeeYen
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                try await Self.requireApproved(office, reader)
-                if let existing = try await reader.license(office.rawValue), [.active, .suspended].contains(existing.status) {
-                    throw DomainError(.licenseState, "\(office) already holds a licence (\(existing.status))")
-                }
-                var event = PBLicenseActivated()
-                event.officeNumber = office.rawValue
-                event.periodStart = .day(start)
-                event.periodEnd = .day(start.nextYear)
-                event.feeYen = fee
-                event.settlement = settlement.proto
-                decision.events.append(.licenseActivated(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            try await Self.requireApproved(office, reader)
+            if let existing = try await reader.license(office.rawValue), [.active, .suspended].contains(existing.status) {
+                throw DomainError(.licenseState, "\(office) already holds a licence (\(existing.status))")
+            }
+            var event = PBLicenseActivated()
+            event.officeNumber = office.rawValue
+            event.periodStart = .day(start)
+            event.periodEnd = .day(start.nextYear)
+            event.feeYen = fee
+            event.settlement = settlement.proto
+            decision.events.append(.licenseActivated(event))
         }
     }
 
@@ -100,11 +98,9 @@ extension Platform {
 
     private func changeLicense(_ office: OfficeNumber, by actor: Actor, request: RequestID,
                                _ make: @escaping @Sendable (PBLicenseRecord) throws -> DomainEvent) async throws(DomainError) -> SequenceNumber {
-        try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard let record = try await reader.license(office.rawValue) else { throw DomainError(.licenseState, "\(office) has no licence") }
-                decision.events.append(try make(record))
-            }.receipt!.latestSequence
+        try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard let record = try await reader.license(office.rawValue) else { throw DomainError(.licenseState, "\(office) has no licence") }
+            decision.events.append(try make(record))
         }
     }
 

@@ -64,20 +64,18 @@ extension Platform {
         guard (1...32).contains(billingLoginID.utf8.count), billingLoginID.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw DomainError(.invalidArgument, "the 電子請求受付システム login id: 1 to 32 printable ASCII characters")
         }
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                if let existing = try await reader.office(office.rawValue), [.pending, .approved].contains(existing.status) {
-                    throw DomainError(.alreadyRegistered, "\(office) is \(existing.status == .pending ? "pending" : "registered")")
-                }
-                var event = PBRegistrationRequested()
-                event.officeNumber = office.rawValue
-                event.name = details.name
-                event.serviceKinds = details.serviceKinds.map(\.rawValue)
-                event.prefecture = UInt32(details.prefecture)
-                event.contact = details.contact
-                event.billingLoginID = billingLoginID
-                decision.events.append(.registrationRequested(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            if let existing = try await reader.office(office.rawValue), [.pending, .approved].contains(existing.status) {
+                throw DomainError(.alreadyRegistered, "\(office) is \(existing.status == .pending ? "pending" : "registered")")
+            }
+            var event = PBRegistrationRequested()
+            event.officeNumber = office.rawValue
+            event.name = details.name
+            event.serviceKinds = details.serviceKinds.map(\.rawValue)
+            event.prefecture = UInt32(details.prefecture)
+            event.contact = details.contact
+            event.billingLoginID = billingLoginID
+            decision.events.append(.registrationRequested(event))
         }
     }
 
@@ -106,12 +104,10 @@ extension Platform {
     }
 
     private func decidePending(_ office: OfficeNumber, by actor: Actor, request: RequestID, _ make: @escaping @Sendable () -> DomainEvent) async throws(DomainError) -> SequenceNumber {
-        try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                guard let record = try await reader.office(office.rawValue) else { throw DomainError(.officeNotFound, office.rawValue) }
-                guard record.status == .pending else { throw DomainError(.registrationNotPending, "\(office) is \(record.status)") }
-                decision.events.append(make())
-            }.receipt!.latestSequence
+        try await decideAndCommit(by: actor, request: request) { decision, reader in
+            guard let record = try await reader.office(office.rawValue) else { throw DomainError(.officeNotFound, office.rawValue) }
+            guard record.status == .pending else { throw DomainError(.registrationNotPending, "\(office) is \(record.status)") }
+            decision.events.append(make())
         }
     }
 
@@ -120,17 +116,15 @@ extension Platform {
     public func changeOfficeDetails(of office: OfficeNumber, to details: OfficeDetails, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
         try Self.requireOperatorOrOffice(actor, office.rawValue)
         try details.validate()
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                try await Self.requireApproved(office, reader)
-                var event = PBOfficeDetailsChanged()
-                event.officeNumber = office.rawValue
-                event.name = details.name
-                event.serviceKinds = details.serviceKinds.map(\.rawValue)
-                event.prefecture = UInt32(details.prefecture)
-                event.contact = details.contact
-                decision.events.append(.officeDetailsChanged(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            try await Self.requireApproved(office, reader)
+            var event = PBOfficeDetailsChanged()
+            event.officeNumber = office.rawValue
+            event.name = details.name
+            event.serviceKinds = details.serviceKinds.map(\.rawValue)
+            event.prefecture = UInt32(details.prefecture)
+            event.contact = details.contact
+            decision.events.append(.officeDetailsChanged(event))
         }
     }
 
@@ -139,14 +133,12 @@ extension Platform {
     public func deregisterOffice(_ office: OfficeNumber, reason: String, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
         try Self.requireOperator(actor)
         try TextRule.check(reason, "reason", maximum: 500)
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, reader in
-                try await Self.requireApproved(office, reader)
-                var event = PBOfficeDeregistered()
-                event.officeNumber = office.rawValue
-                event.reason = reason
-                decision.events.append(.officeDeregistered(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, reader in
+            try await Self.requireApproved(office, reader)
+            var event = PBOfficeDeregistered()
+            event.officeNumber = office.rawValue
+            event.reason = reason
+            decision.events.append(.officeDeregistered(event))
         }
     }
 

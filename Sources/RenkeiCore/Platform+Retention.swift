@@ -25,13 +25,11 @@ extension Platform {
         guard (1...3650).contains(policy.downloadedDays), (1...3650).contains(policy.undownloadedDays) else {
             throw DomainError(.invalidArgument, "retention periods are 1 to 3650 days")
         }
-        return try await guarded {
-            try await execute(by: actor, request: request) { decision, _ in
-                var event = PBRetentionPolicySet()
-                event.downloadedDays = policy.downloadedDays
-                event.undownloadedDays = policy.undownloadedDays
-                decision.events.append(.retentionPolicySet(event))
-            }.receipt!.latestSequence
+        return try await decideAndCommit(by: actor, request: request) { decision, _ in
+            var event = PBRetentionPolicySet()
+            event.downloadedDays = policy.downloadedDays
+            event.undownloadedDays = policy.undownloadedDays
+            decision.events.append(.retentionPolicySet(event))
         }
     }
 

@@ -93,6 +93,17 @@ public final class Platform: Sendable {
         )
     }
 
+    /// Runs a command whose decision appends events, and returns the sequence of its last event.
+    func decideAndCommit(by actor: Actor, request: RequestID,
+                         _ decide: @Sendable (inout Decision, DecisionReader) async throws -> Void) async throws(DomainError) -> SequenceNumber {
+        try await guarded {
+            guard let receipt = try await execute(by: actor, request: request, decide).receipt else {
+                throw DomainError(.storage, "the command decided no change")
+            }
+            return receipt.latestSequence
+        }
+    }
+
     /// Appends `event` without preconditions (a refused attempt for the audit), with its projections.
     func record(_ event: DomainEvent, by actor: Actor, request: RequestID) async throws {
         _ = try await execute(by: actor, request: request) { decision, _ in decision.events.append(event) }
