@@ -13,7 +13,7 @@ extension Platform {
         do { identity = try certificate.claimedIdentity() } catch { throw DomainError(.invalidArgument, "the certificate names no Renkei identity: \(error)") }
         var event = PBCertificateIssued()
         event.serial = certificate.serialNumber.hex
-        event.fingerprint = Data(SHA256Fingerprint.of(certificate.der))
+        event.fingerprint = Data(SHA256.hash(certificate.der).bytes)
         event.notBeforeMicros = Int64(certificate.notBefore.timeIntervalSince1970 * 1_000_000)
         event.notAfterMicros = Int64(certificate.notAfter.timeIntervalSince1970 * 1_000_000)
         event.role = identity.role.rawValue
@@ -53,7 +53,7 @@ extension Platform {
         guard certificate.isCertificateAuthority else { throw DomainError(.invalidArgument, "\(certificate.subject) is not a CA certificate") }
         let der = certificate.der
         return try await decideAndCommit(by: actor, request: request) { decision, reader in
-            guard try await reader.value(Keys.trustedIssuer(SHA256Fingerprint.of(der))) == nil else {
+            guard try await reader.value(Keys.trustedIssuer(SHA256.hash(der).bytes)) == nil else {
                 throw DomainError(.issuerState, "\(name) is already trusted")
             }
             var event = PBTrustedIssuerAdded()

@@ -1,21 +1,5 @@
-import Glibc
 import RenkeiModel
-
-/// Compares two keys as LMDB orders them: bytes unsigned, a prefix first.
-@inline(__always)
-func compareKeys(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    let common = min(a.count, b.count)
-    if common > 0, let x = a.baseAddress, let y = b.baseAddress {
-        let order = memcmp(x, y, common)
-        if order != 0 { return Int(order) }
-    }
-    return a.count - b.count
-}
-
-@inline(__always)
-func compareKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareKeys(x, y) } }
-}
+import RenkeiStore
 
 /// A key in a table, with its hash computed once: a key is probed in several layers, and an array of
 /// bytes would be hashed byte by byte at each.

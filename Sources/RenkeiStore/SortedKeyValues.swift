@@ -11,7 +11,7 @@ struct SortedKeyValues: Sendable {
         var low = 0, high = keys.count
         while low < high {
             let middle = (low + high) / 2
-            if keys[middle].lexicographicallyPrecedes(key) { low = middle + 1 } else { high = middle }
+            if compareKeys(keys[middle], key) < 0 { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -47,7 +47,7 @@ struct SortedKeyValues: Sendable {
         var result: [KeyValue] = []
         var index = lowerBound.map { self.lowerBound($0) } ?? 0
         while index < keys.count, result.count < limit {
-            if let upperBound, !keys[index].lexicographicallyPrecedes(upperBound) { break }
+            if let upperBound, compareKeys(keys[index], upperBound) >= 0 { break }
             result.append(KeyValue(key: keys[index], value: values[index]))
             index += 1
         }

@@ -1,3 +1,4 @@
+import RenkeiCrypto
 import RenkeiStore
 
 /// Every event by time, and by each office it concerns (the actor's and those its body names); refused
@@ -56,7 +57,7 @@ struct PlatformSettingsProjection: Projection {
     func apply(_ event: DomainEvent?, envelope: EventEnvelope, to state: inout some ProjectionState) throws {
         switch event {
         case .retentionPolicySet(let m): try state.put(Keys.retention, record: m)
-        case .trustedIssuerAdded(let m): try state.put(Keys.trustedIssuer(SHA256Fingerprint.of(m.certificateDer)), record: m)
+        case .trustedIssuerAdded(let m): try state.put(Keys.trustedIssuer(SHA256.hash(Array(m.certificateDer)).bytes), record: m)
         case .trustedIssuerRemoved(let m): state.delete(Keys.trustedIssuer(Array(m.fingerprint)))
         case .dictionaryInstalled(let m): try state.put(Keys.dictionary(m.fileKind), record: m)
         case .checkpointSigned(let m): try state.put(Keys.latestCheckpoint, record: m)

@@ -41,7 +41,7 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
         var result: [KeyValue] = []
         while index < table.count, result.count < limit {
             let key = table.key(at: index)
-            if let upperBound, !ByteOrder.less(key, upperBound) { break }
+            if let upperBound, compareKeys(key, upperBound) >= 0 { break }
             result.append(KeyValue(key: key, value: table.value(at: index)))
             index += 1
         }
