@@ -113,42 +113,31 @@ extension Platform {
         try Self.requireOperator(actor)
         let day = day ?? today
         let fee = configuration.licenseFeeYen
-        var recorded: [DomainEvent] = []
-        var after: [UInt8]? = nil
-        while true {
-            let start = after
-            let (events, next) = try await guarded {
-                try await execute(by: actor, request: request) { decision, reader in
-                    let page = try await reader.snapshot.entries(in: ProjectionSpaces.licenses, from: start, to: nil, limit: 256)
-                    for entry in page {
-                        let scanned = try PBLicenseRecord(serializedBytes: entry.value)
-                        guard [.active, .suspended].contains(scanned.status), let end = CivilDay(yyyymmdd: scanned.periodEnd.yyyymmdd), end <= day else { continue }
-                        guard var record = try await reader.license(scanned.officeNumber) else { continue }
-                        while record.status != .expired, let end = CivilDay(yyyymmdd: record.periodEnd.yyyymmdd), end <= day {
-                            if record.cancelled || record.status == .suspended {
-                                var event = PBLicenseExpired()
-                                event.officeNumber = record.officeNumber
-                                event.on = .day(end)
-                                decision.events.append(.licenseExpired(event))
-                                record.status = .expired
-                            } else {
-                                var event = PBLicenseRenewed()
-                                event.officeNumber = record.officeNumber
-                                event.periodStart = .day(end)
-                                event.periodEnd = .day(end.nextYear)
-                                event.feeYen = fee
-                                event.settlement = record.settlement == .waived ? .benefitOffset : record.settlement
-                                decision.events.append(.licenseRenewed(event))
-                                (record.periodStart, record.periodEnd, record.settlement) = (event.periodStart, event.periodEnd, event.settlement)
-                            }
-                        }
-                    }
-                    return (decision.events, page.count == 256 ? page.last.map { $0.key + [0] } : nil)
-                }.result
+        return try await sweep(ProjectionSpaces.licenses, pageSize: 256, by: actor, request: request) { entry, decision, reader in
+            let scanned = try PBLicenseRecord(serializedBytes: entry.value)
+            guard [.active, .suspended].contains(scanned.status), let end = CivilDay(yyyymmdd: scanned.periodEnd.yyyymmdd), end <= day,
+                  var record = try await reader.license(scanned.officeNumber) else { return [] }
+            var events: [DomainEvent] = []
+            while record.status != .expired, let end = CivilDay(yyyymmdd: record.periodEnd.yyyymmdd), end <= day {
+                if record.cancelled || record.status == .suspended {
+                    var event = PBLicenseExpired()
+                    event.officeNumber = record.officeNumber
+                    event.on = .day(end)
+                    events.append(.licenseExpired(event))
+                    record.status = .expired
+                } else {
+                    var event = PBLicenseRenewed()
+                    event.officeNumber = record.officeNumber
+                    event.periodStart = .day(end)
+                    event.periodEnd = .day(end.nextYear)
+                    event.feeYen = fee
+                    event.settlement = record.settlement == .waived ? .benefitOffset : record.settlement
+                    events.append(.licenseRenewed(event))
+                    (record.periodStart, record.periodEnd, record.settlement) = (event.periodStart, event.periodEnd, event.settlement)
+                }
             }
-            recorded += events
-            guard let next else { return recorded }
-            after = next
+            decision.events += events
+            return events
         }
     }
 }

@@ -55,36 +55,20 @@ extension Platform {
     public func applyRetention(at now: Timestamp? = nil, by actor: Actor = .system, request: RequestID = .random()) async throws(DomainError) -> [SequenceNumber] {
         try Self.requireOperator(actor)
         let now = now ?? configuration.clock()
-        var purged: [SequenceNumber] = []
-        var after: [UInt8]? = nil
-        while true {
-            let start = after
-            let (units, next) = try await guarded {
-                try await execute(by: actor, request: request) { decision, reader in
-                    let policy = try await retentionPolicy(reader)
-                    let page = try await reader.snapshot.entries(in: ProjectionSpaces.units, from: start ?? Keys.unitStatePrefix,
-                                                                 to: Keys.end(of: Keys.unitStatePrefix), limit: 128)
-                    var units: [SequenceNumber] = []
-                    for entry in page {
-                        let scanned = try PBUnitRecord(serializedBytes: entry.value)
-                        guard !scanned.purged, Self.isDue(scanned, policy: policy, now: now),
-                              let unit = try await reader.unit(scanned.sequence) else { continue }
-                        var event = PBPayloadPurged()
-                        event.unit = unit.sequence
-                        event.sha256 = unit.upload.files.map(\.sha256)
-                        event.reason = "retention"
-                        event.sender = unit.upload.sender
-                        event.recipient = unit.upload.recipient
-                        decision.events.append(.payloadPurged(event))
-                        decision.releasedBlobs += unit.upload.files.compactMap { SHA256Digest(bytes: $0.sha256) }
-                        units.append(SequenceNumber(unit.sequence))
-                    }
-                    return (units, page.count == 128 ? page.last.map { $0.key + [0] } : nil)
-                }.result
-            }
-            purged += units
-            guard let next else { return purged }
-            after = next
+        return try await sweep(ProjectionSpaces.units, from: Keys.unitStatePrefix, to: Keys.end(of: Keys.unitStatePrefix), pageSize: 128,
+                               by: actor, request: request) { entry, decision, reader in
+            let scanned = try PBUnitRecord(serializedBytes: entry.value)
+            guard !scanned.purged, Self.isDue(scanned, policy: try await self.retentionPolicy(reader), now: now),
+                  let unit = try await reader.unit(scanned.sequence) else { return [] }
+            var event = PBPayloadPurged()
+            event.unit = unit.sequence
+            event.sha256 = unit.upload.files.map(\.sha256)
+            event.reason = "retention"
+            event.sender = unit.upload.sender
+            event.recipient = unit.upload.recipient
+            decision.events.append(.payloadPurged(event))
+            decision.releasedBlobs += unit.upload.files.compactMap { SHA256Digest(bytes: $0.sha256) }
+            return [SequenceNumber(unit.sequence)]
         }
     }
 

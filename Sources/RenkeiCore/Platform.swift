@@ -104,6 +104,31 @@ public final class Platform: Sendable {
         }
     }
 
+    /// Runs a command over the entries of `space` in `lowerBound ..< upperBound`, a page at a time — each
+    /// page decided and committed on its own — and returns what `decide` returned for each entry, in order.
+    func sweep<Item: Sendable>(
+        _ space: KeySpace, from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, pageSize: Int,
+        by actor: Actor, request: RequestID,
+        _ decide: @escaping @Sendable (KeyValue, inout Decision, DecisionReader) async throws -> [Item]
+    ) async throws(DomainError) -> [Item] {
+        var items: [Item] = []
+        var next = lowerBound
+        while true {
+            let start = next
+            let (page, last) = try await guarded {
+                try await execute(by: actor, request: request) { decision, reader in
+                    let entries = try await reader.snapshot.entries(in: space, from: start, to: upperBound, limit: pageSize)
+                    var page: [Item] = []
+                    for entry in entries { page += try await decide(entry, &decision, reader) }
+                    return (page, entries.count == pageSize ? entries.last?.key : nil)
+                }.result
+            }
+            items += page
+            guard let last else { return items }
+            next = last + [0]
+        }
+    }
+
     /// Appends `event` without preconditions (a refused attempt for the audit), with its projections.
     func record(_ event: DomainEvent, by actor: Actor, request: RequestID) async throws {
         _ = try await execute(by: actor, request: request) { decision, _ in decision.events.append(event) }
