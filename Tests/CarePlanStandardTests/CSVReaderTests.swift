@@ -32,6 +32,23 @@ import Testing
         }
     }
 
+    @Test func aCopyOfAReaderMidRecordReadsOnByItself() throws {
+        // The reader keeps the open record in memory of its own; a copy taken mid-record must not share it.
+        let text = Array("ab,\"c,d\",e\r\nf,g\r\n".utf8)
+        var original = CSVReader()
+        var fromOriginal: [CSVRecord] = []
+        text.withUnsafeBufferPointer { original.consume(UnsafeBufferPointer(rebasing: $0[0..<5])) { fromOriginal.append($0) } }
+        var copy = original
+        var fromCopy: [CSVRecord] = []
+        // The copy reads other bytes first; the original then finishes its own record.
+        Array("x\"\r\n".utf8).withUnsafeBufferPointer { copy.consume($0) { fromCopy.append($0) } }
+        text.withUnsafeBufferPointer { original.consume(UnsafeBufferPointer(rebasing: $0[5...])) { fromOriginal.append($0) } }
+        original.finish { fromOriginal.append($0) }
+        copy.finish { fromCopy.append($0) }
+        #expect(try fromOriginal.map { try $0.strings() } == [["ab", "c,d", "e"], ["f", "g"]])
+        #expect(try fromCopy.map { try $0.strings() } == [["ab", "cx"]])
+    }
+
     @Test func lfAndBareCREndRecordsToo() throws {
         let records = read(Array("a,b\nc,d\re,f\r\n".utf8))
         #expect(try records.map { try $0.strings() } == [["a", "b"], ["c", "d"], ["e", "f"]])

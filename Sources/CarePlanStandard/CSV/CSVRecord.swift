@@ -74,6 +74,10 @@ public struct CSVRecord: Sendable {
     public internal(set) var omittedIssueCount = 0
     /// Whether the record was longer than the reader's limit (its contents are cut short).
     public internal(set) var isTruncated = false
+    /// Bit `i` clear: stored field `i` holds no byte of 0x80 or above (so it is ASCII, and valid MS932). Noted by
+    /// the reader as it scans the bytes, so the validator scans again only the fields that may hold one. Fields
+    /// from the 65th on have no bit and are always scanned.
+    var mayHaveHighByte: UInt64 = 0
 
     /// The range of field `index` (0-based) in `storage`.
     @inlinable public func range(ofField index: Int) -> Range<Int> { fields[index].range }
@@ -97,6 +101,14 @@ public struct CSVRecord: Sendable {
     /// Whether the record is a blank line (one empty unquoted field).
     public var isBlank: Bool { fieldCount == 1 && storage.isEmpty && fields.first?.isQuoted == false }
 
+    /// Sets the record's bytes and fields (as the reader read them).
+    mutating func load(bytes: UnsafeBufferPointer<UInt8>, fields: UnsafeBufferPointer<Field>) {
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: bytes)
+        self.fields.removeAll(keepingCapacity: true)
+        self.fields.append(contentsOf: fields)
+    }
+
     mutating func reset(line: Int, byteOffset: Int) {
         storage.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
@@ -104,6 +116,7 @@ public struct CSVRecord: Sendable {
         omittedIssueCount = 0
         fieldCount = 0
         isTruncated = false
+        mayHaveHighByte = 0
         lineEnding = .none
         self.line = line
         self.byteOffset = byteOffset

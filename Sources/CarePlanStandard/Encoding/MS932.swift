@@ -56,6 +56,13 @@ public enum MS932 {
         return leadIndex * 189 + Int(trail) - 0x40
     }
 
+    /// Whether `bytes` holds a byte of 0x80 or above (anything but ASCII, which is always valid MS932).
+    @inline(__always)
+    static func hasHighByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 { return true }
+        return false
+    }
+
     /// The first place in `bytes` that is not valid MS932 or is 外字, or `nil` when all of it is fine.
     /// Offsets are relative to the start of `bytes`.
     public static func problem(in bytes: UnsafeBufferPointer<UInt8>) -> MS932Problem? {

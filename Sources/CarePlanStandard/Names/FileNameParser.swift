@@ -32,7 +32,11 @@ struct FileNameParser {
                        "The name holds characters outside printable ASCII (full-width or look-alike letters, control characters).")
         }
         let nameBytes = Array(name.utf8)
-        guard let kind = definition.kindsLongestFirst.first(where: { nameBytes.starts(with: Array($0.rawValue.utf8) + [0x5F]) }) else {
+        // The kind's prefix and `_`, compared in place (no array built for each kind tried).
+        guard let kind = definition.kindsLongestFirst.first(where: { kind in
+            let prefix = kind.rawValue.utf8
+            return nameBytes.count > prefix.count && nameBytes.starts(with: prefix) && nameBytes[prefix.count] == 0x5F
+        }) else {
             throw fail("ファイル名の先頭が標準仕様のファイル種別（UPPLAN、UPSIKYU など）ではありません。",
                        "The name does not start with a standard file kind (UPPLAN, UPSIKYU, …).")
         }

@@ -17,6 +17,12 @@ public struct StandardDefinition: Sendable {
     public let csvVersion: String
     /// Every CSV version value the standard has used, with the first service month it applies to.
     public let csvVersionHistory: [(version: String, fromMonth: String)]
+    /// Each layout prepared for checking (field rules, column indices), built once with the definition rather
+    /// than again by every check.
+    let layoutPlans: [FileKind: LayoutPlan]
+    /// The members of each `sendUnits` entry as ``SendUnit/matchingDefinition(in:)`` compares them, in the same
+    /// order, built once rather than for every unit checked.
+    let sendUnitMembers: [Set<String>]
 
     /// The v4.1 definition from layouts.json.
     public static let v41: StandardDefinition = {
@@ -67,6 +73,8 @@ public struct StandardDefinition: Sendable {
             SendUnitDefinition(id: unit["id"] as? String ?? "", from: unit["from"] as? String ?? "",
                                kinds: (unit["kinds"] as? [String] ?? []).map(FileKind.init(rawValue:)))
         }
+        sendUnitMembers = sendUnits.map(SendUnit.members(of:))
+        layoutPlans = layouts.mapValues { LayoutPlan(layout: $0, codeLists: lists) }
         var rules: [String: CheckRule] = [:]
         for rule in root["checkRules"] as? [[String: Any]] ?? [] {
             guard let id = rule["id"] as? String else { continue }

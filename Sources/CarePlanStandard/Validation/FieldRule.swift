@@ -25,6 +25,10 @@ struct FieldProblem {
 /// A class, so the per-field loop shares it rather than copying its strings.
 final class FieldRule: Sendable {
     let column: ColumnSpec
+    /// The column's format and length, kept apart from `column` so that checking a value reads them alone,
+    /// without copying the column's strings.
+    let format: FieldFormat
+    let length: Int?
     /// Whether an empty value is a finding, and which.
     let emptyIsFinding: Bool
     let emptyCode: FindingCode
@@ -34,8 +38,10 @@ final class FieldRule: Sendable {
     /// The allowed codes of a `code:` column, as bytes.
     let codes: [[UInt8]]
 
-    init(column: ColumnSpec, layout: Layout, definition: StandardDefinition) {
+    init(column: ColumnSpec, layout: Layout, codeLists: [String: [String: String]]) {
         self.column = column
+        format = column.format
+        length = column.length
         isText = column.format == .text
         emptyIsFinding = column.isRequired
         if layout.kind.isDeletion {
@@ -48,27 +54,25 @@ final class FieldRule: Sendable {
             (emptyCode, emptyLevel) = (.fieldUncertainRequired, .warning)
         }
         if case .code(let list) = column.format {
-            codes = definition.codes(of: list).sorted().map { Array($0.utf8) }
+            codes = (codeLists[list].map { Set($0.keys) } ?? []).sorted().map { Array($0.utf8) }
         } else {
             codes = []
         }
     }
 
-    /// The problem with `value`, or `nil`. `quoted` says whether the field was quoted in the file.
-    func check(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
+    /// The problem with `value`, or `nil`. `hasNonASCII` says whether it holds a byte of 0x80 or above (the
+    /// caller has scanned it already for the encoding check).
+    func check(_ value: UnsafeBufferPointer<UInt8>, hasNonASCII: Bool) -> FieldProblem? {
         if value.isEmpty {
             guard emptyIsFinding else { return nil }
             return FieldProblem(code: emptyCode, level: emptyLevel, reason: .empty)
         }
         if isText { return nil }
-        let format = column.format
-        var hasNonASCII = false
-        for byte in value where byte >= 0x80 { hasNonASCII = true; break }
         if hasNonASCII {
             if format == .taisCode, let problem = checkWideHyphenTAIS(value) { return problem }
             return FieldProblem(code: .field, level: .error, reason: .nonASCII)
         }
-        if let length = column.length, value.count > length {
+        if let length, value.count > length {
             return FieldProblem(code: .field, level: .error, reason: .tooLong(length: length))
         }
         return checkFormat(value)
@@ -76,14 +80,14 @@ final class FieldRule: Sendable {
 
     private func checkFormat(_ value: UnsafeBufferPointer<UInt8>) -> FieldProblem? {
         let ok: Bool
-        switch column.format {
+        switch format {
         case .text: return nil
         case .yearMonth: ok = YearMonth(ascii: value) != nil
         case .yearMonthOrZeros: ok = YearMonth(ascii: value) != nil || Self.isAll(value, 0x30, count: 6)
         case .date: ok = Self.isDate(value)
         case .dateOrZeros: ok = Self.isDate(value) || Self.isAll(value, 0x30, count: 8)
         case .time, .timeOr9999:
-            if column.format == .timeOr9999 && Self.isAll(value, 0x39, count: 4) { return nil }
+            if format == .timeOr9999 && Self.isAll(value, 0x39, count: 4) { return nil }
             guard value.count == 4, let hour = DecimalDigits.value(of: value[0..<2]),
                   let minute = DecimalDigits.value(of: value[2..<4]) else { ok = false; break }
             if hour == 24 && minute == 0 {
@@ -112,7 +116,7 @@ final class FieldRule: Sendable {
             }
             ok = true
         case .code:
-            if codes.contains(where: { $0.elementsEqual(value) }) { return nil }
+            if codes.contains(where: { value.hasSameBytes(as: $0) }) { return nil }
             return FieldProblem(code: .fieldCode, level: .error, reason: .notInCodeList)
         case .unused:
             return FieldProblem(code: .field, level: .warning, reason: .unusedColumnHasValue)
@@ -133,9 +137,11 @@ final class FieldRule: Sendable {
         value.count == count && value.allSatisfy { $0 == byte }
     }
 
-    static func isDate<Bytes: Collection<UInt8>>(_ value: Bytes) -> Bool where Bytes.Index == Int {
-        guard value.count == 8, let month = YearMonth(ascii: value.prefix(6)),
-              let day = DecimalDigits.value(of: value.suffix(2)) else { return false }
+    /// Whether `value` is a real calendar date `YYYYMMDD` (its parts read as buffers, not slices: this runs on
+    /// every date column).
+    static func isDate(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard value.count == 8, let month = YearMonth(ascii: UnsafeBufferPointer(rebasing: value[0..<6])),
+              let day = DecimalDigits.value(of: UnsafeBufferPointer(rebasing: value[6..<8])) else { return false }
         return day >= 1 && day <= month.dayCount
     }
 

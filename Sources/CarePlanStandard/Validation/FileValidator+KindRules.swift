@@ -29,16 +29,15 @@ struct ColumnIndex {
 }
 
 extension FileValidator {
-    mutating func checkKindRules(_ fields: inout FieldValues, layout: Layout) {
-        let kind = layout.kind
+    mutating func checkKindRules(_ fields: inout FieldValues) {
         checkVersion(fields)
-        if kind == .usagePlan || kind == .actual || kind == .usageAnnex { checkMonth(&fields, column: columns.targetMonth) }
-        if kind == .usagePlanDelete || kind == .actualDelete { checkMonth(&fields, column: columns.deleteTargetMonth) }
-        if kind == .supplement { checkSupplement(fields) } else { collectKeys(fields, layout: layout) }
-        if kind.isTable6 { checkTable6(fields, kind: kind) }
-        if kind == .usageAnnex { checkTable7(fields) }
-        if kind == .plan1 { checkRowSender(fields, columns.careManagementOffice, sender: senderOffice, what: ("介護支援事業者コード", "care-management office")) }
-        if kind == .actualDelete {
+        if kindRules.checksTargetMonth { checkMonth(&fields, column: columns.targetMonth) }
+        if kindRules.checksDeleteTargetMonth { checkMonth(&fields, column: columns.deleteTargetMonth) }
+        if kindRules.isSupplement { checkSupplement(fields) } else { collectKeys(fields) }
+        if kindRules.isTable6 { checkTable6(fields) }
+        if kindRules.isUsageAnnex { checkTable7(fields) }
+        if kindRules.isPlan1 { checkRowSender(fields, columns.careManagementOffice, sender: senderOffice, what: ("介護支援事業者コード", "care-management office")) }
+        if kindRules.isActualDelete {
             checkRowSender(fields, columns.serviceProvider, sender: senderOffice, what: ("サービス事業者コード", "service provider"))
             checkRowSender(fields, columns.serviceKind, sender: senderKind, what: ("サービス種類コード", "service kind"))
         }
@@ -47,7 +46,7 @@ extension FileValidator {
     /// OFFICE-1: the column names the file's sender (an error: the platform refuses a unit that speaks for
     /// another office).
     mutating func checkRowSender(_ fields: FieldValues, _ index: Int?, sender: [UInt8]?, what: (ja: String, en: String)) {
-        guard let index, let sender, let value = fields.good(index), !value.isEmpty, !value.elementsEqual(sender) else { return }
+        guard let index, let sender, let value = fields.good(index), !value.isEmpty, !value.hasSameBytes(as: sender) else { return }
         let found = String(decoding: value, as: UTF8.self), expected = String(decoding: sender, as: UTF8.self)
         sink.add(line: fields.line(of: index), column: column(index), code: .rowSender, level: .error,
                  ja: "\(what.ja)「\(found)」がファイル名の送信元「\(expected)」と違います。",
@@ -73,7 +72,7 @@ extension FileValidator {
             }
             return
         }
-        if !version.elementsEqual(value) {
+        if !value.hasSameBytes(as: version) {
             sink.add(line: fields.line(of: 0), column: column(columns.version), code: .version, level: .error,
                      ja: "CSVバージョン「\(String(decoding: value, as: UTF8.self))」が1行目の「\(String(decoding: version, as: UTF8.self))」と違います（1ファイルに1バージョン）。",
                      en: "CSV version '\(String(decoding: value, as: UTF8.self))' differs from the first record's '\(String(decoding: version, as: UTF8.self))'.")
@@ -85,7 +84,7 @@ extension FileValidator {
     mutating func checkMonth(_ fields: inout FieldValues, column index: Int?) {
         guard let index, let value = fields.good(index) else { return }
         guard let fileMonth else { fileMonth = Array(value); return }
-        if !fileMonth.elementsEqual(value) {
+        if !value.hasSameBytes(as: fileMonth) {
             fields.markBad(index)
             let fromName = name?.monthSegment != nil
             let got = String(decoding: value, as: UTF8.self), want = String(decoding: fileMonth, as: UTF8.self)
@@ -123,28 +122,45 @@ extension FileValidator {
         facts.keep(key, parent: parent, line: fields.line(of: 0), limit: keyLimit.count)
     }
 
-    mutating func collectKeys(_ fields: FieldValues, layout: Layout) {
-        guard !layout.kind.isDeletion else { return }
+    mutating func collectKeys(_ fields: FieldValues) {
+        guard !kindRules.isDeletion else { return }
         let indices = columns.ownKey.isEmpty ? columns.parentKey : columns.ownKey
         guard !indices.isEmpty, !sameKeyAsLastRecord(fields, indices), let key = key(fields, indices) else { return }
         if !columns.ownKey.isEmpty {
             facts.keep(key, parent: nil, line: fields.line(of: 0), limit: keyLimit.count)
-        } else if let parent = layout.parentKinds.first {
+        } else if let parent = keyParent {
             facts.keep(key, parent: parent, line: fields.line(of: 0), limit: keyLimit.count)
         }
     }
 
     /// Whether the record's key bytes equal the previous record's (a user's records are usually together), so the
-    /// key string is built once per run of records rather than once per record.
+    /// key string is built once per run of records rather than once per record. The key bytes are the key
+    /// fields, each followed by 0x1F; they are compared where they lie and copied only when they change. A
+    /// record with a bad key field is never the same and leaves the previous key as it was.
     mutating func sameKeyAsLastRecord(_ fields: FieldValues, _ indices: [Int]) -> Bool {
-        keyScratch.removeAll(keepingCapacity: true)
+        var matches = true
+        var offset = 0
+        previousKeyBytes.withUnsafeBufferPointer { previous in
+            for index in indices {
+                guard let value = fields.good(index) else { matches = false; offset = -1; return }
+                guard matches else { continue }
+                let end = offset + value.count
+                if end < previous.count, previous[end] == 0x1F,
+                   UnsafeBufferPointer(rebasing: previous[offset..<end]).hasSameBytes(as: value) {
+                    offset = end + 1
+                } else {
+                    matches = false
+                }
+            }
+        }
+        guard offset >= 0 else { return false }  // a bad key field
+        if matches && offset == previousKeyBytes.count { return true }
+        previousKeyBytes.removeAll(keepingCapacity: true)
         for index in indices {
             guard let value = fields.good(index) else { return false }
-            keyScratch.append(contentsOf: value)
-            keyScratch.append(0x1F)
+            previousKeyBytes.append(contentsOf: value)
+            previousKeyBytes.append(0x1F)
         }
-        if keyScratch == previousKeyBytes { return true }
-        swap(&keyScratch, &previousKeyBytes)
         return false
     }
 

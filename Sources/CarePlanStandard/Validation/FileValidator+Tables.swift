@@ -2,11 +2,10 @@ import RenkeiModel
 
 extension FileValidator {
     /// 第6表 (UPPLAN, UPJSK): T6-1 … T6-6.
-    mutating func checkTable6(_ fields: FieldValues, kind: FileKind) {
-        let code = fields.good(columns.serviceCode)
-        let serviceKind = code.map { String(decoding: $0[0..<2], as: UTF8.self) }
+    mutating func checkTable6(_ fields: FieldValues) {
+        let serviceKind = fields.good(columns.serviceCode).map(ServiceKindBytes.init(code:))
         if let dateIndex = columns.serviceDate, let date = fields.good(dateIndex), let month = fileMonth,
-           !date[0..<6].elementsEqual(month) {
+           !UnsafeBufferPointer(rebasing: date[0..<6]).hasSameBytes(as: month) {
             sink.add(line: fields.line(of: dateIndex), column: column(dateIndex), code: .serviceDate, level: .error,
                      ja: "サービス利用日「\(String(decoding: date, as: UTF8.self))」が対象年月 \(String(decoding: month, as: UTF8.self)) の日付ではありません。",
                      en: "Service date '\(String(decoding: date, as: UTF8.self))' is not in the month \(String(decoding: month, as: UTF8.self)).")
@@ -23,54 +22,63 @@ extension FileValidator {
                      en: "The prorated-days flags mark no day: leave the column empty unless the service is prorated (日割).")
         }
         if let index = columns.satelliteBranch, let provider = fields.good(columns.serviceProvider), let serviceKind {
-            let branch = fields.good(index).map { Array($0) } ?? []
+            let branch = fields.good(index) ?? UnsafeBufferPointer(start: nil, count: 0)
             if !branch.isEmpty, branch.allSatisfy({ $0 == 0x30 }) {
                 sink.add(line: fields.line(of: index), column: column(index), code: .table6Optional, level: .warning,
                          ja: "サテライト枝番 0 はありません（1 以上、サテライトでなければ空欄）。",
                          en: "Satellite branch 0 does not exist (1 and up; empty when not a satellite).")
             }
-            satellites.note(office: Array(provider) + Array(serviceKind.utf8), hasBranch: !branch.isEmpty, line: fields.line(of: index))
+            satellites.note(office: provider, kind: serviceKind, hasBranch: !branch.isEmpty, line: fields.line(of: index))
         }
         if let serviceKind { checkEquipment(fields, serviceKind: serviceKind) }
         if let serviceKind, let index = columns.detailDiscriminator, !(fields.good(index)?.isEmpty ?? true),
-           serviceKind != "17" && serviceKind != "67" {
+           !serviceKind.isWelfareEquipmentRental {
             sink.add(line: fields.line(of: index), column: column(index), code: .table6Optional, level: .warning,
                      ja: "明細判別コードは福祉用具貸与（17/67）のときだけ使います。", en: "The detail discriminator is only for welfare-equipment rental (17/67).")
         }
-        if let serviceKind, !definition.serviceKindsInScope.contains(serviceKind) {
-            sink.addOnce(key: "T6-5/\(serviceKind)", line: fields.line(of: columns.serviceCode ?? 0), column: column(columns.serviceCode),
+        if let serviceKind, !isInScope(serviceKind) {
+            sink.addOnce(key: "T6-5/\(serviceKind.text)", line: fields.line(of: columns.serviceCode ?? 0), column: column(columns.serviceCode),
                          code: .serviceKindScope, level: .warning,
-                         ja: "サービス種類 \(serviceKind) は連携対象外です（この種類の以降の指摘は省略）。",
-                         en: "Service kind \(serviceKind) is not exchanged under the standard (reported once per kind).")
+                         ja: "サービス種類 \(serviceKind.text) は連携対象外です（この種類の以降の指摘は省略）。",
+                         en: "Service kind \(serviceKind.text) is not exchanged under the standard (reported once per kind).")
         }
         if let senderOffice, let index = columns.updater, let updater = fields.good(index), !updater.isEmpty,
-           !updater.elementsEqual(senderOffice) {
+           !updater.hasSameBytes(as: senderOffice) {
             sink.addOnce(key: "T6-4", line: fields.line(of: index), column: column(index), code: .updater, level: .warning,
                          ja: "更新業者コード「\(String(decoding: updater, as: UTF8.self))」が送信元事業所番号と違います（以降の同じ指摘は省略）。",
                          en: "The updater office '\(String(decoding: updater, as: UTF8.self))' is not the sender (reported once per file).")
         }
-        if kind == .actual, let senderOffice, let index = columns.serviceProvider, let provider = fields.good(index),
-           !provider.elementsEqual(senderOffice) {
+        if kindRules.isActual, let senderOffice, let index = columns.serviceProvider, let provider = fields.good(index),
+           !provider.hasSameBytes(as: senderOffice) {
             sink.addOnce(key: "T6-6/office", line: fields.line(of: index), column: column(index), code: .actualSender, level: .warning,
                          ja: "実績のサービス事業者コード「\(String(decoding: provider, as: UTF8.self))」がファイル名の送信元と違います（以降の同じ指摘は省略）。",
                          en: "The 実績 provider '\(String(decoding: provider, as: UTF8.self))' is not the file's sender (reported once per file).")
         }
-        if kind == .actual, let senderKind, let serviceKind, !senderKind.elementsEqual(serviceKind.utf8) {
+        if kindRules.isActual, let senderKind, let serviceKind, !serviceKind.matches(senderKind) {
             sink.addOnce(key: "T6-6/kind", line: fields.line(of: columns.serviceCode ?? 0), column: column(columns.serviceCode),
                          code: .actualSender, level: .warning,
-                         ja: "実績のサービス種類 \(serviceKind) がファイル名の送信元サービス種類と違います（以降の同じ指摘は省略）。",
-                         en: "The 実績 service kind \(serviceKind) is not the file's sender kind (reported once per file).")
+                         ja: "実績のサービス種類 \(serviceKind.text) がファイル名の送信元サービス種類と違います（以降の同じ指摘は省略）。",
+                         en: "The 実績 service kind \(serviceKind.text) is not the file's sender kind (reported once per file).")
         }
     }
 
+    /// T6-5: whether `serviceKind` is exchanged under the standard (asking the definition's set only when the kind
+    /// differs from the last one asked about).
+    mutating func isInScope(_ serviceKind: ServiceKindBytes) -> Bool {
+        if let last = lastScopeLookup, last.kind == serviceKind { return last.inScope }
+        let inScope = definition.serviceKindsInScope.contains(serviceKind.text)
+        lastScopeLookup = (serviceKind, inScope)
+        return inScope
+    }
+
     /// T6-2: 福祉用具貸与 (17, 67) needs a TAIS code or a 届出コード.
-    mutating func checkEquipment(_ fields: FieldValues, serviceKind: String) {
-        guard serviceKind == "17" || serviceKind == "67" else { return }
+    mutating func checkEquipment(_ fields: FieldValues, serviceKind: ServiceKindBytes) {
+        guard serviceKind.isWelfareEquipmentRental else { return }
         let tais = fields[columns.taisCode ?? 0], notif = fields[columns.notifCode ?? 0]
         if columns.taisCode != nil, tais.isEmpty, notif.isEmpty {
             sink.add(line: fields.line(of: columns.taisCode ?? 0), column: column(columns.taisCode), code: .welfareEquipment, level: .error,
-                     ja: "福祉用具貸与（\(serviceKind)）には TAISコードか福祉用具届出コードが必要です。",
-                     en: "Welfare-equipment rental (\(serviceKind)) needs a TAIS code or a notification code.")
+                     ja: "福祉用具貸与（\(serviceKind.text)）には TAISコードか福祉用具届出コードが必要です。",
+                     en: "Welfare-equipment rental (\(serviceKind.text)) needs a TAIS code or a notification code.")
         }
     }
 
@@ -97,12 +105,12 @@ extension FileValidator {
                 sink.add(line: line, column: column(columns.serviceOffice), code: .grandTotal, level: .error,
                          ja: "9999999999 は全合計行（999999）だけに使えます。", en: "9999999999 is only for the grand-total row (999999).")
             }
-            let serviceKind = String(decoding: code[0..<2], as: UTF8.self)
+            let serviceKind = ServiceKindBytes(code: code)
             checkEquipment(fields, serviceKind: serviceKind)
-            if !definition.serviceKindsInScope.contains(serviceKind) {
-                sink.addOnce(key: "T6-5/\(serviceKind)", line: line, column: column(columns.serviceCode), code: .serviceKindScope, level: .warning,
-                             ja: "サービス種類 \(serviceKind) は連携対象外です（この種類の以降の指摘は省略）。",
-                             en: "Service kind \(serviceKind) is not exchanged under the standard (reported once per kind).")
+            if !isInScope(serviceKind) {
+                sink.addOnce(key: "T6-5/\(serviceKind.text)", line: line, column: column(columns.serviceCode), code: .serviceKindScope, level: .warning,
+                             ja: "サービス種類 \(serviceKind.text) は連携対象外です（この種類の以降の指摘は省略）。",
+                             en: "Service kind \(serviceKind.text) is not exchanged under the standard (reported once per kind).")
             }
             let units = Self.integer(fields.good(columns.discountedUnits)) ?? Self.integer(fields.good(columns.units))
             if let units, let count = Self.integer(fields.good(columns.count)), let amount = Self.integer(fields.good(columns.amount)),
@@ -148,7 +156,7 @@ extension FileValidator {
 
     /// Ends the file: the per-user 第7表 rules, then the findings and facts.
     mutating func finish() -> (findings: [Finding], facts: FileFacts, errors: Int, warnings: Int) {
-        if layout?.kind == .usageAnnex {
+        if kindRules.isUsageAnnex {
             table7.finishUser(into: &sink)
         }
         for line in satellites.mixedLines {
@@ -166,4 +174,25 @@ extension FileValidator {
         }
         return (sink.finished(), facts, sink.errorCount, sink.warningCount)
     }
+}
+
+/// A サービス種類コード: the first two bytes of a サービスコード that passed its field check (so ASCII), compared
+/// as bytes rather than made into a String for every row; ``text`` is for messages and the in-scope set.
+struct ServiceKindBytes: Equatable {
+    let first: UInt8
+    let second: UInt8
+
+    /// The kind of `code`, a checked サービスコード (6 characters; the kind is its first two).
+    init(code: UnsafeBufferPointer<UInt8>) {
+        first = code[0]
+        second = code[1]
+    }
+
+    var text: String { String(decoding: [first, second], as: UTF8.self) }
+
+    /// 福祉用具貸与: 17, or 67 (介護予防).
+    var isWelfareEquipmentRental: Bool { (first == 0x31 || first == 0x36) && second == 0x37 }
+
+    /// Whether `bytes` are this kind's two bytes.
+    func matches(_ bytes: [UInt8]) -> Bool { bytes.count == 2 && bytes[0] == first && bytes[1] == second }
 }

@@ -94,32 +94,36 @@ public struct SendUnit: Hashable, Sendable {
     /// The allowed combination this unit fits (the smallest one), or `nil` when none allows it.
     public func matchingDefinition(in definition: StandardDefinition = .v41) -> SendUnitDefinition? {
         let present = Set(files.map(Self.member))
-        guard Set(files.map(Self.identity)).count == files.count else { return nil }
-        return definition.sendUnits
-            .filter { present.isSubset(of: Self.members(of: $0)) }
-            .min { $0.kinds.count < $1.kinds.count }
+        guard files.count < 2 || Set(files.map(Self.identity)).count == files.count else { return nil }
+        // The first of the smallest combinations that hold every member present.
+        var best: SendUnitDefinition?
+        for (unit, members) in zip(definition.sendUnits, definition.sendUnitMembers) where present.isSubset(of: members) {
+            if best.map({ unit.kinds.count < $0.kinds.count }) ?? true { best = unit }
+        }
+        return best
     }
 
     /// UNIT-1 (one sender, one recipient, one month, one file per kind) and UNIT-2 (an allowed combination;
     /// missing members as warnings).
     public func validate(definition: StandardDefinition = .v41) -> [Finding] {
         var findings: [Finding] = []
-        let list = files.map(\.rendered).joined(separator: ", ")
+        var list: String { files.map(\.rendered).joined(separator: ", ") }
         func add(_ code: FindingCode, _ level: FindingLevel, _ ja: String, _ en: String) {
             findings.append(Finding(file: label, code: code, level: level, ja: ja, en: en))
         }
-        let parties = Set(files.map { "\($0.sender)_\($0.senderKind?.rawValue ?? "")_\($0.recipient)_\($0.recipientKind?.rawValue ?? "")" })
+        // UNIT-1 compares files with each other: a unit of one file has nothing to compare.
+        let parties = files.count < 2 ? [] : Set(files.map { "\($0.sender)_\($0.senderKind?.rawValue ?? "")_\($0.recipient)_\($0.recipientKind?.rawValue ?? "")" })
         if parties.count > 1 {
             add(.unit, .error, "連番 \(serialText) のファイルで送信元・送信先（事業所番号・サービス種類）が揃っていません: \(list)",
                 "Files with serial \(serialText) do not share one sender and recipient: \(list)")
         }
-        let months = Set(files.compactMap { $0.hasZeroMonth ? nil : $0.monthSegment })
+        let months = files.count < 2 ? [] : Set(files.compactMap { $0.hasZeroMonth ? nil : $0.monthSegment })
         if months.count > 1 {
             add(.unit, .error, "連番 \(serialText) のファイルの年月が揃っていません（\(months.sorted().joined(separator: ", "))）。",
                 "Files with serial \(serialText) carry different months (\(months.sorted().joined(separator: ", "))).")
         }
         let members = files.map(Self.member)
-        let duplicates = Dictionary(grouping: files.map(Self.identity), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        let duplicates = files.count < 2 ? [] : Dictionary(grouping: files.map(Self.identity), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         if !duplicates.isEmpty {
             add(.unit, .error, "連番 \(serialText) に同じ種別のファイルが複数あります（\(duplicates.joined(separator: ", "))）。",
                 "Serial \(serialText) holds more than one file of kind \(duplicates.joined(separator: ", ")).")

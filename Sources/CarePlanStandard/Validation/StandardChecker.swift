@@ -73,7 +73,6 @@ public struct StandardChecker: Sendable {
         var results: [FileCheckResult] = []
         var extra: [Finding] = []
         var keysLeft = maxKeysPerCheck
-        var plans: [FileKind: LayoutPlan] = [:]
         for (index, input) in inputs.enumerated() {
             guard index < maxFiles else {
                 extra.append(Finding(file: input.name, code: .tooManyFiles, level: .error,
@@ -82,7 +81,7 @@ public struct StandardChecker: Sendable {
             }
             let keyLimit = keysLeft < maxKeysPerFile ? KeyLimit(count: keysLeft, scope: .check(total: maxKeysPerCheck))
                                                      : KeyLimit(count: maxKeysPerFile, scope: .file)
-            let result = checkFile(input, keyLimit: keyLimit, plans: &plans)
+            let result = checkFile(input, keyLimit: keyLimit)
             keysLeft -= result.facts.keyCount
             results.append(result)
         }
@@ -96,13 +95,11 @@ public struct StandardChecker: Sendable {
 
     /// Checks one file alone: name, encoding, syntax, layout and the rules of its kind.
     public func checkFile(_ input: CheckInput) -> FileCheckResult {
-        var plans: [FileKind: LayoutPlan] = [:]
-        return checkFile(input, keyLimit: KeyLimit(count: maxKeysPerFile, scope: .file), plans: &plans)
+        checkFile(input, keyLimit: KeyLimit(count: maxKeysPerFile, scope: .file))
     }
 
-    /// Checks one file, keeping at most `keyLimit` keys for the send-unit checks; `plans` holds the prepared
-    /// layouts of the kinds seen so far (this file's is added when missing).
-    func checkFile(_ input: CheckInput, keyLimit: KeyLimit, plans: inout [FileKind: LayoutPlan]) -> FileCheckResult {
+    /// Checks one file, keeping at most `keyLimit` keys for the send-unit checks.
+    func checkFile(_ input: CheckInput, keyLimit: KeyLimit) -> FileCheckResult {
         var nameFindings: [Finding] = []
         var name: FileName?
         var kind: FileKind?
@@ -116,11 +113,8 @@ public struct StandardChecker: Sendable {
             nameFindings = [Finding(file: input.name, code: .fileName, level: .error,
                                     ja: "ファイル名が標準仕様の形式ではありません: \(error.reasonJA)", en: "Not a standard file name: \(error.reason)")]
         }
-        var plan: LayoutPlan?
-        if let kind, let layout = definition.layout(of: kind) {
-            plan = plans[kind] ?? LayoutPlan(layout: layout, definition: definition)
-            plans[kind] = plan
-        }
+        // The definition prepared each kind's layout when it loaded.
+        let plan = kind.flatMap { definition.layoutPlans[$0] }
         var validator = FileValidator(label: input.name, name: name, kind: kind, definition: definition,
                                       findingLimit: findingLimitPerFile, keyLimit: keyLimit, plan: plan)
         for finding in nameFindings { validator.sink.add(finding) }

@@ -81,7 +81,7 @@ struct Table7Check {
     /// Adds a row of the user whose 保険者番号 and 被保険者番号 are `user`.
     mutating func add(user: UnsafeBufferPointer<UInt8>, line: Int, row: RowKind, office: UnsafeBufferPointer<UInt8>?,
                       kind: UnsafeBufferPointer<UInt8>, amount: Int?, into sink: inout FindingSink) {
-        if current == nil || !currentKey.elementsEqual(user) {
+        if current == nil || !user.hasSameBytes(as: currentKey) {
             finishUser(into: &sink)
             currentKey.removeAll(keepingCapacity: true)
             currentKey.append(contentsOf: user)
