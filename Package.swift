@@ -17,11 +17,26 @@ let package = Package(
         .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
         .library(name: "RenkeiCore", targets: ["RenkeiCore"]),
         .library(name: "RenkeiWorkload", targets: ["RenkeiWorkload"]),
+        .library(name: "RenkeiAPI", targets: ["RenkeiAPI"]),
+        .library(name: "RenkeiServer", targets: ["RenkeiServer"]),
+        .library(name: "RenkeiClient", targets: ["RenkeiClient"]),
         .executable(name: "renkei", targets: ["renkei"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -71,12 +86,64 @@ let package = Package(
         // Seeded domain traffic in process, for benchmarks and load tools.
         .target(name: "RenkeiWorkload", dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard"]),
 
+        // The public API, package renkei.v1: the .proto files, the Swift generated from them (Tools/generate-protos),
+        // and the error detail every refusal carries.
+        .target(
+            name: "RenkeiAPI",
+            dependencies: ["CarePlanStandard",
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos", "API.md"]
+        ),
+
+        // The platform server: renkei.v1 over gRPC with mutual TLS, thin handlers over RenkeiCore. The engine
+        // is handed in by the program that starts it.
+        .target(
+            name: "RenkeiServer",
+            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiAPI", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard",
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOTLS", package: "swift-nio"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+
+        // The client library offices, operators and auditors use; never links LMDB (RenkeiCore only for its
+        // one table of error codes, so that a refusal made before sending reads like the server's).
+        .target(
+            name: "RenkeiClient",
+            dependencies: ["RenkeiAPI", "RenkeiCore", "CarePlanStandard", "RenkeiCrypto", "RenkeiModel",
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
+
         // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
         .executableTarget(
             name: "renkei-storebench",
             dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", "RenkeiCore", "RenkeiWorkload",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/renkei-storebench"
+        ),
+
+        // Load through the real server and clients over TLS (uploads, catch-up, latency, idle subscribers).
+        .executableTarget(
+            name: "renkei-load",
+            dependencies: ["RenkeiServer", "RenkeiClient", "RenkeiAPI", "RenkeiCore", "RenkeiLog", "RenkeiStore", "RenkeiCrypto",
+                           "RenkeiModel", "CarePlanStandard",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Histogram", package: "hdrhistogram-swift"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tools/renkei-load"
         ),
 
         // A child process for the crash-safety test: appends in a loop, prints each acknowledged sequence.
@@ -103,6 +170,17 @@ let package = Package(
             dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard", "RenkeiZstd"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
+        .testTarget(
+            name: "RenkeiServerTests",
+            dependencies: ["RenkeiServer", "RenkeiClient", "RenkeiAPI", "RenkeiCore", "RenkeiLog", "RenkeiStore", "RenkeiCrypto",
+                           "RenkeiModel", "RenkeiMerkle", "CarePlanStandard",
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
+            exclude: ["Python"]
+        ),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,3 +1,4 @@
+public import CarePlanStandard
 public import RenkeiStore
 
 /// Why the platform refused a command: a stable number from one table (1000–1999; never renumbered, never
@@ -76,6 +77,14 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let storage = Code(rawValue: 1031)
         /// A trusted issuer is already present, or absent when it should be removed.
         public static let issuerState = Code(rawValue: 1032)
+        /// A limit was exceeded (message, chunk, files or bytes per unit, concurrent uploads or streams).
+        public static let limitExceeded = Code(rawValue: 1033)
+        /// The caller's certificate is not (or no longer) acceptable: revoked, expired, or not recognised.
+        public static let unauthenticated = Code(rawValue: 1034)
+        /// The request's messages came in an order the call does not allow (e.g. file bytes before the header).
+        public static let protocolViolation = Code(rawValue: 1035)
+        /// The server is shutting down; nothing of this call was stored. Try again.
+        public static let unavailable = Code(rawValue: 1036)
 
         static let messages: [Int: (ja: String, en: String)] = [
             1001: ("送信元の事業所が登録されていません", "the sending office is not registered"),
@@ -110,8 +119,53 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
             1030: ("チェックポイントの署名鍵がありません", "no checkpoint signing key"),
             1031: ("保存に失敗しました", "the store refused or failed"),
             1032: ("信頼する発行者の状態がこの操作を許しません", "the trusted issuer's state does not allow this"),
+            1033: ("上限を超えています", "a limit was exceeded"),
+            1034: ("証明書が受け付けられません（失効・期限切れ・発行元不明）", "the certificate is not accepted (revoked, expired or unknown issuer)"),
+            1035: ("要求の順序が正しくありません", "the request's messages are out of order"),
+            1036: ("サーバーが停止中です。何も保存されていません。再度お試しください", "the server is shutting down; nothing was stored; try again"),
         ]
 
+        static let names: [Int: String] = [
+            1001: "senderNotRegistered",
+            1002: "recipientNotRegistered",
+            1003: "senderNotLicensed",
+            1004: "recipientNotLicensed",
+            1005: "sameOffice",
+            1006: "wrongDirection",
+            1007: "fileNameMismatch",
+            1008: "validationFailed",
+            1009: "unitMismatch",
+            1010: "attachmentInvalid",
+            1011: "signatureInvalid",
+            1012: "signerNotSender",
+            1013: "notRecipient",
+            1014: "notSender",
+            1015: "alreadyDownloaded",
+            1016: "unitNotFound",
+            1017: "unitWithdrawn",
+            1018: "unitPurged",
+            1019: "alreadyRegistered",
+            1020: "registrationNotPending",
+            1021: "officeNotFound",
+            1022: "notAuthorized",
+            1023: "licenseState",
+            1024: "certificateState",
+            1025: "invalidArgument",
+            1026: "manifestMismatch",
+            1027: "idempotencyKeyReused",
+            1028: "busy",
+            1029: "certificateRevoked",
+            1030: "noSigningKey",
+            1031: "storage",
+            1032: "issuerState",
+            1033: "limitExceeded",
+            1034: "unauthenticated",
+            1035: "protocolViolation",
+            1036: "unavailable",
+        ]
+
+        /// The code's name, as API.md lists it (e.g. "recipientNotRegistered").
+        public var name: String { Self.names[rawValue] ?? "code\(rawValue)" }
         /// The message in Japanese.
         public var japanese: String { Self.messages[rawValue]?.ja ?? "エラー" }
         /// The message in English.
@@ -126,12 +180,19 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
     public let detail: String
     /// The underlying store error, when `code` is `.storage`.
     public let storeError: StoreError?
+    /// For `.validationFailed`: the standard's findings that refused the files (errors first, at most
+    /// `maximumFindings`), each with file, line and column.
+    public let findings: [Finding]
+
+    /// The most findings a refusal carries (a file with thousands of errors is refused with the first ones).
+    public static let maximumFindings = 100
 
     /// A refusal with `code`.
-    public init(_ code: Code, _ detail: String) {
+    public init(_ code: Code, _ detail: String, findings: [Finding] = []) {
         self.code = code
         self.detail = detail
         self.storeError = nil
+        self.findings = Array(findings.prefix(Self.maximumFindings))
     }
 
     /// A store error passed on to the caller.
@@ -139,6 +200,7 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         code = .storage
         detail = error.description
         storeError = error
+        findings = []
     }
 
     /// "[1005] 自事業所には送信できません / an office cannot send to itself: 1310000001"

@@ -180,3 +180,34 @@ public enum DomainEvent: Hashable, Sendable {
         }
     }
 }
+
+extension EventKind {
+    /// The kind's name, as API.md lists it (e.g. "sendUnitUploaded"); nil for a kind this code does not know.
+    public var name: String? { Self.names[rawValue] }
+
+    static let names: [UInt16: String] = [
+        101: "registrationRequested",
+        102: "registrationApproved",
+        103: "registrationRejected",
+        104: "officeDetailsChanged",
+        105: "officeDeregistered",
+        201: "licenseActivated",
+        202: "licenseRenewed",
+        203: "licenseCancelled",
+        204: "licenseExpired",
+        205: "licenseSuspended",
+        206: "licenseReinstated",
+        301: "certificateIssued",
+        302: "certificateRevoked",
+        303: "trustedIssuerAdded",
+        304: "trustedIssuerRemoved",
+        401: "sendUnitUploaded",
+        402: "sendUnitRefused",
+        403: "sendUnitDownloaded",
+        404: "sendUnitWithdrawn",
+        405: "payloadPurged",
+        501: "dictionaryInstalled",
+        502: "checkpointSigned",
+        503: "retentionPolicySet",
+    ]
+}

@@ -1,4 +1,4 @@
-import RenkeiStore
+public import RenkeiStore
 import RenkeiCrypto
 
 extension Platform {
@@ -14,6 +14,12 @@ extension Platform {
         } catch {
             throw DomainError(.storage, "\(error)")
         }
+    }
+
+    /// Reads from one consistent snapshot of the store (the log, blobs, projections), its errors as the
+    /// platform's: for readers beside the commands and queries, such as a server's streams.
+    public func reading<R: Sendable>(_ body: @Sendable (any StoreSnapshot) async throws -> R) async throws(DomainError) -> R {
+        try await guarded { try await store.read(body) }
     }
 
     /// Refuses unless `actor` is an operator (or the platform itself).

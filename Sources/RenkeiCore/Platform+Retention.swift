@@ -126,6 +126,17 @@ extension Platform {
         return try await signCheckpoint(by: actor)
     }
 
+    /// The last signed checkpoint: its tree size and signed note; nil before the first.
+    public func latestCheckpoint() async throws(DomainError) -> (treeSize: UInt64, note: String)? {
+        try await guarded {
+            try await store.read { snapshot in
+                try await snapshot.value(forKey: Keys.latestCheckpoint.key, in: Keys.latestCheckpoint.space)
+                    .map { try PBCheckpointSigned(serializedBytes: $0) }
+                    .map { ($0.treeSize, $0.note) }
+            }
+        }
+    }
+
     /// Signs a checkpoint every `interval` while the log grows, until the task is cancelled.
     public func runCheckpointSchedule(every interval: Duration) async {
         while !Task.isCancelled {

@@ -143,7 +143,8 @@ struct InspectedUpload: Sendable {
             let first = report.findings.filter { $0.level == .error }.prefix(3).map { finding in
                 "\(finding.file)\(finding.line.map { ":\($0)" } ?? "")\(finding.column.map { ":\($0)" } ?? "") \(finding.code) \(finding.messageEN)"
             }
-            throw DomainError(.validationFailed, "\(report.errorCount) errors: \(first.joined(separator: "; "))")
+            throw DomainError(.validationFailed, "\(report.errorCount) errors: \(first.joined(separator: "; "))",
+                              findings: report.findings.filter { $0.level == .error })
         }
 
         // The signature, last: the dearest check.

@@ -128,6 +128,32 @@ public struct PlatformQueries {
     public func office(_ number: String) async throws -> PBOfficeRecord? { try await record(PBOfficeRecord.self, Keys.office(number)) }
     /// The office's licence.
     public func license(_ number: String) async throws -> PBLicenseRecord? { try await record(PBLicenseRecord.self, Keys.license(number)) }
+    /// Offices in 事業所番号 order, those with `status` only when given, after `after`, at most `limit`.
+    public func offices(status: PBRegistrationStatus? = nil, after: String? = nil, limit: Int = 100) async throws -> [PBOfficeRecord] {
+        var found: [PBOfficeRecord] = []
+        var cursor = after.map { Array($0.utf8) }
+        while found.count < limit {
+            let page = try await scan(ProjectionSpaces.offices, prefix: [], after: cursor, limit: pageSize)
+            for entry in page {
+                let record = try PBOfficeRecord(serializedBytes: entry.value)
+                if status == nil || record.status == status { found.append(record) }
+                if found.count == limit { break }
+            }
+            guard page.count == pageSize, let last = page.last else { break }
+            cursor = last.key
+        }
+        return found
+    }
+
+    /// Every licence record, in 事業所番号 order.
+    public func licenses() async throws -> [PBLicenseRecord] {
+        try await scan(ProjectionSpaces.licenses, prefix: []).map { try PBLicenseRecord(serializedBytes: $0.value) }
+    }
+
+    /// A certificate the platform recorded, by its serial number (hex).
+    public func certificate(serial: String) async throws -> PBCertificateRecord? {
+        try await record(PBCertificateRecord.self, Keys.certificate(serial))
+    }
     /// A send unit, by its number: its state, sender and recipient, files, signature result and status history.
     public func unit(_ sequence: SequenceNumber) async throws -> PBUnitRecord? {
         guard var unit = try await record(PBUnitRecord.self, Keys.unit(sequence.rawValue)),
