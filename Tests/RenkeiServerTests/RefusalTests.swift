@@ -225,3 +225,35 @@ final class RawConnection {
     for client in [office, other, again] { await client.close() }
     await platform.stop()
 }
+
+/// An office holds at most `maximumConnectionsPerOffice` connections: one more is closed right after its
+/// handshake, while the office's other connections and other offices are served.
+@Test func anOfficeBeyondItsConnectionsIsRefused() async throws {
+    var limits = ServerLimits()
+    limits.maximumConnectionsPerOffice = 2
+    let platform = try await TestPlatform(limits: limits)
+    let plan = Traffic().plan
+    let first = try await platform.enrol(plan.sender, kind: plan.senderKind)
+    let other = try await platform.enrol(plan.recipient, kind: plan.recipientKind)
+    let second = try platform.client(first.credential)
+    _ = try await first.serverInfo()
+    _ = try await second.serverInfo()
+    let third = try platform.client(first.credential)
+    let error = await #expect(throws: RenkeiClientError.self) { _ = try await third.serverInfo() }
+    #expect(error?.status == .unavailable, "\(String(describing: error))")
+    _ = try await first.serverInfo()
+    _ = try await other.serverInfo()
+    // A connection closed makes room for another.
+    await second.close()
+    let deadline = ContinuousClock.now + .seconds(10)
+    var admitted = false
+    while !admitted, ContinuousClock.now < deadline {
+        let again = try platform.client(first.credential)
+        admitted = (try? await again.serverInfo()) != nil
+        await again.close()
+        if !admitted { try await Task.sleep(for: .milliseconds(50)) }
+    }
+    #expect(admitted)
+    for client in [first, other, third] { await client.close() }
+    await platform.stop()
+}
