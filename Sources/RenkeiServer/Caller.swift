@@ -85,16 +85,16 @@ public final class ClientAuthenticator: Sendable {
         return identity
     }
 
-    /// The caller of an RPC, from the certificate chain its connection's handshake verified; refuses
-    /// (UNAUTHENTICATED, 1034) a connection without one, and a certificate expired or revoked since.
-    public func caller(of context: ServerContext) async throws -> Caller {
+    /// Whom the certificate chain of an RPC's connection names, verified (once per certificate, then from
+    /// the cache); refuses (UNAUTHENTICATED, 1034) a connection without one, or one expired since. Does not
+    /// read the log: see `caller(of:)`.
+    public func identity(of context: ServerContext) throws -> VerifiedIdentity {
         guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
               let chain = transport.peerCertificateChain else {
             throw ServerErrors.detail(.unauthenticated, "the connection has no verified client certificate")
         }
-        let identity: VerifiedIdentity
         do {
-            identity = try verify(chainDER: try chain.map { certificate in
+            return try verify(chainDER: try chain.map { certificate in
                 var serializer = DER.Serializer()
                 try serializer.serialize(certificate)
                 return serializer.serializedBytes
@@ -102,6 +102,12 @@ public final class ClientAuthenticator: Sendable {
         } catch let error as CryptoError {
             throw ServerErrors.detail(.unauthenticated, error.description)
         }
+    }
+
+    /// The caller of an RPC: `identity(of:)`, and not revoked in the log (a certificate revoked after its
+    /// connection opened is refused at once, before any CRL is published).
+    public func caller(of context: ServerContext) async throws -> Caller {
+        let identity = try identity(of: context)
         let serial = identity.serialNumber.hex
         let record = try await ServerErrors.mapping { try await platform.query { try await $0.certificate(serial: serial) } }
         if let record, record.revoked {

@@ -6,9 +6,10 @@ import RenkeiCore
 import RenkeiCrypto
 
 /// Authentication and authorisation by role, before any handler runs: the caller must present a
-/// certificate the handshake verified and the log has not revoked, and its role must be the service's
-/// (offices → OfficeService, operators → OperatorService, auditors → AuditService). Refusals are logged
-/// and counted by code. Handlers name the caller again from the same cached verification.
+/// certificate the handshake verified, and its role must be the service's (offices → OfficeService,
+/// operators → OperatorService, auditors → AuditService). Refusals are logged and counted by code. Each
+/// handler then names its caller with `ClientAuthenticator.caller(of:)`, which adds the log's revocation
+/// check (one read per call, made once).
 struct AccessInterceptor: ServerInterceptor {
     let authenticator: ClientAuthenticator
     let logger: Logger
@@ -24,7 +25,7 @@ struct AccessInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let service = context.descriptor.service.fullyQualifiedService
         do {
-            let caller = try await authenticator.caller(of: context)
+            let caller = try authenticator.identity(of: context)
             // Server information (versions, limits, the CA and its CRLs) is for every authenticated caller.
             let open = context.descriptor.method == "GetServerInfo"
             if let role = Self.roles[service], caller.identity.role != role, !open {
