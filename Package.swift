@@ -20,7 +20,11 @@ let package = Package(
         .library(name: "RenkeiAPI", targets: ["RenkeiAPI"]),
         .library(name: "RenkeiServer", targets: ["RenkeiServer"]),
         .library(name: "RenkeiClient", targets: ["RenkeiClient"]),
+        .library(name: "RenkeiOffice", targets: ["RenkeiOffice"]),
+        .library(name: "RenkeiHost", targets: ["RenkeiHost"]),
         .executable(name: "renkei", targets: ["renkei"]),
+        .executable(name: "renkei-server", targets: ["renkei-server"]),
+        .executable(name: "renkei-admin", targets: ["renkei-admin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,12 +59,6 @@ let package = Package(
         // The standard files (ケアプランデータ連携標準仕様 v4.1): names, MS932, CSV, layouts, rules, writer, generator.
         .target(name: "CarePlanStandard", dependencies: ["RenkeiModel"]),
 
-        // The office client's command line: argument parsing, then one call into a library.
-        .executableTarget(
-            name: "renkei",
-            dependencies: ["CarePlanStandard", "RenkeiModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Tools/renkei"
-        ),
 
         // RFC 9162 Merkle tree arithmetic and proof verification, storage-agnostic (auditors verify offline).
         .target(name: "RenkeiMerkle", dependencies: ["RenkeiCrypto"]),
@@ -127,6 +125,45 @@ let package = Package(
                            .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
 
+        // What the office and auditor programs do beyond one call: profiles, send plans, verified downloads
+        // into folders, folder sync, audit files and their offline verification, tables. Never links LMDB.
+        .target(
+            name: "RenkeiOffice",
+            dependencies: ["RenkeiClient", "RenkeiAPI", "RenkeiCore", "RenkeiStore", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+
+        // The platform's data folder: configuration, the development setup (CA, certificates, demo profiles),
+        // starting the server on the embedded store, and the operator's checks on a store (verify, backup, views).
+        .target(
+            name: "RenkeiHost",
+            dependencies: ["RenkeiServer", "RenkeiCore", "RenkeiLog", "RenkeiStore", "RenkeiCrypto", "RenkeiModel", "RenkeiOffice",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+
+        // The programs: argument parsing, then one call into a library.
+        .executableTarget(
+            name: "renkei",
+            dependencies: ["CarePlanStandard", "RenkeiModel", "RenkeiOffice", "RenkeiClient", "RenkeiAPI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Tools/renkei"
+        ),
+        .executableTarget(
+            name: "renkei-server",
+            dependencies: ["RenkeiHost", "RenkeiModel", "RenkeiOffice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/renkei-server"
+        ),
+        .executableTarget(
+            name: "renkei-admin",
+            dependencies: ["RenkeiHost", "RenkeiOffice", "RenkeiClient", "RenkeiAPI", "RenkeiModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Tools/renkei-admin"
+        ),
+
         // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
         .executableTarget(
             name: "renkei-storebench",
@@ -181,6 +218,8 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")],
             exclude: ["Python"]
         ),
+        // The programs run as child processes, end to end (their binaries are built with the tests).
+        .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]
 )

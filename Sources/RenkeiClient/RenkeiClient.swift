@@ -239,7 +239,7 @@ extension RenkeiClient {
         do {
             let store = try TrustStore(roots: platformCA.filter { $0.subject == $0.issuer },
                                        intermediates: platformCA.filter { $0.subject != $0.issuer },
-                                       revocationLists: try Self.revocationLists(pem: info.platformCrlPem))
+                                       revocationLists: try CertificateRevocationList.all(pem: info.platformCrlPem))
             _ = try SendUnitSignature(der: Array(detail.signature))
                 .verify(manifest: Array(detail.manifest), sender: detail.summary.sender, trustStore: store, at: time)
         } catch {
@@ -258,17 +258,6 @@ private final class Received: @unchecked Sendable {
     func append(_ message: Renkei_V1_DownloadResponse) {
         if message.hasFile { file = message.file }
         bytes += message.data
-    }
-}
-
-extension RenkeiClient {
-    /// The CRLs of a PEM text holding several.
-    static func revocationLists(pem: String) throws -> [CertificateRevocationList] {
-        let end = "-----END X509 CRL-----"
-        return try pem.components(separatedBy: end)
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
-            .map { try CertificateRevocationList(pem: $0 + "\n" + end + "\n") }
     }
 }
 

@@ -11,6 +11,8 @@ public struct RenkeiClientError: Error, Sendable, CustomStringConvertible {
     public let detail: Renkei_V1_ErrorDetail?
     /// The status message.
     public let message: String
+    /// What the transport said below the status (a TLS or connection failure), for telling failures apart.
+    public let cause: String
 
     /// The stable Renkei code (API.md), or nil when the server sent none.
     public var code: Int? { detail.map { Int($0.code) } }
@@ -19,6 +21,13 @@ public struct RenkeiClientError: Error, Sendable, CustomStringConvertible {
         status = error.code
         detail = Renkei_V1_ErrorDetail(metadata: error.metadata)
         message = error.message
+        var causes: [String] = []
+        var next = error.cause
+        while let current = next, causes.count < 8 {
+            causes.append(String(describing: current))
+            next = (current as? RPCError)?.cause
+        }
+        cause = causes.joined(separator: " ← ")
     }
 
     /// A refusal made here, before anything was sent: the server's table of codes and messages.
@@ -33,6 +42,7 @@ public struct RenkeiClientError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
         status = .invalidArgument
         message = "[\(code.rawValue)] \(code.english): \(text)"
+        cause = ""
     }
 
     public var description: String { detail?.text ?? "\(status): \(message)" }

@@ -96,6 +96,27 @@ public enum DomainEvent: Hashable, Sendable {
         return try message.serializedBytes(options: options)
     }
 
+    /// A line for people (the audit's summary; an auditor's verifier recomputes it from the record).
+    public var summary: String {
+        switch self {
+        case .sendUnitUploaded(let e): "\(e.sender) → \(e.recipient) 連番 \(e.unitNumber) \(e.serviceMonth) \(e.files.count) files"
+        case .sendUnitRefused(let e): "\(e.sender) → \(e.recipient) refused [\(e.code)] \(e.reason.prefix(200))"
+        case .sendUnitDownloaded(let e): "unit \(e.unit) downloaded by \(e.recipient)"
+        case .sendUnitWithdrawn(let e): "unit \(e.unit) withdrawn by \(e.sender): \(e.reason.prefix(200))"
+        case .payloadPurged(let e): "unit \(e.unit) files purged (\(e.reason))"
+        case .registrationRequested(let e): "\(e.officeNumber) \(e.name) applied"
+        case .registrationApproved(let e): "\(e.officeNumber) approved"
+        case .registrationRejected(let e): "\(e.officeNumber) rejected: \(e.reason.prefix(200))"
+        case .certificateIssued(let e): "certificate \(e.serial) for \(e.role) \(e.officeNumber)"
+        case .certificateRevoked(let e): "certificate \(e.serial) revoked: \(e.reason.prefix(200))"
+        case .checkpointSigned(let e): "checkpoint at tree size \(e.treeSize)"
+        default: ""
+        }
+    }
+
+    /// The body as protobuf JSON (for dumps and people; not canonical).
+    public var json: String { (try? message.jsonString()) ?? "{}" }
+
     var message: any SwiftProtobuf.Message {
         switch self {
         case .registrationRequested(let m): m

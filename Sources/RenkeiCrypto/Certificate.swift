@@ -94,6 +94,13 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         try OfficeIdentity(subject: X509_get_subject_name(pointer))
     }
 
+    /// Whether `issuer`'s key signed this certificate (the signature alone: no chain, time or purpose check).
+    public func isSigned(by issuer: Certificate) -> Bool {
+        guard let key = X509_get0_pubkey(issuer.pointer) else { return false }
+        defer { OpenSSLErrorQueue.clear() }
+        return X509_verify(pointer, key) == 1
+    }
+
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { X509_cmp(lhs.pointer, rhs.pointer) == 0 }
 
     public var description: String { "Certificate(\(subject), serial \(serialNumber), issuer \(issuer))" }

@@ -66,6 +66,17 @@ public final class CertificateRevocationList: @unchecked Sendable {
         }
     }
 
+    /// Every CRL in a PEM text holding several (or none).
+    public static func all(pem: String) throws(CryptoError) -> [CertificateRevocationList] {
+        let end = "-----END X509 CRL-----"
+        var lists: [CertificateRevocationList] = []
+        for part in pem.components(separatedBy: end) {
+            let text = part.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { lists.append(try CertificateRevocationList(pem: text + "\n" + end + "\n")) }
+        }
+        return lists
+    }
+
     /// Whether `issuer`'s key signed this CRL.
     public func isSigned(by issuer: Certificate) -> Bool {
         guard let key = X509_get0_pubkey(issuer.pointer) else { return false }

@@ -55,13 +55,17 @@ public final class TrustStore: @unchecked Sendable {
     /// Whether a root's own CRL is loaded: then platform chains are checked against CRLs at every level,
     /// so a revoked intermediate is refused (and a missing or stale CRL at any level too).
     public let checksEveryLevel: Bool
+    /// Whether chains are checked against CRLs at all (true, except for an auditor's historical checks,
+    /// which judge revocation against the time of each signature themselves).
+    public let checksRevocation: Bool
     private let platformStore: OpaquePointer
     private let externalStore: OpaquePointer
 
     /// A store trusting `roots` and `externalIssuers`, using `intermediates` to build chains and
     /// `revocationLists` for revocation.
     public init(roots: [Certificate], intermediates: [Certificate] = [], externalIssuers: [Certificate] = [],
-                revocationLists: [CertificateRevocationList] = []) throws(CryptoError) {
+                revocationLists: [CertificateRevocationList] = [], checksRevocation: Bool = true) throws(CryptoError) {
+        self.checksRevocation = checksRevocation
         guard !roots.isEmpty, (roots + externalIssuers).allSatisfy(\.isCertificateAuthority) else {
             throw CryptoError(.invalidParameter, "a trust store needs at least one root, and every anchor must be a CA")
         }
@@ -131,13 +135,13 @@ public final class TrustStore: @unchecked Sendable {
             throw CryptoError(.certificateNotYetValid, "the certificate is valid from \(leaf.notBefore)")
         }
         let untrusted = try CertificateStack(borrowing: Array(chain.dropFirst()) + intermediates)
-        let platformFailure = Self.run(platformStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: true,
+        let platformFailure = Self.run(platformStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: checksRevocation,
                                        checkAll: checksEveryLevel)
         var isExternal = false
         if let failure = platformFailure {
             guard failure.code == .untrustedIssuer, !externalIssuers.isEmpty else { throw failure }
             let hasCRL = revocationLists.contains { X509_NAME_cmp(X509_CRL_get_issuer($0.pointer), X509_get_issuer_name(leaf.pointer)) == 0 }
-            if let externalFailure = Self.run(externalStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: hasCRL, checkAll: false) {
+            if let externalFailure = Self.run(externalStore, leaf: leaf, untrusted: untrusted, time: time, use: use, checkCRL: hasCRL && checksRevocation, checkAll: false) {
                 throw externalFailure.code == .untrustedIssuer ? failure : externalFailure
             }
             isExternal = true

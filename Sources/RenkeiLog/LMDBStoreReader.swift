@@ -59,4 +59,19 @@ public final class LMDBStoreReader: Sendable {
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> LogVerification {
         do { return try store.verify(progress: progress) } catch { throw storeError(error) }
     }
+
+    /// A hot, compacted copy of what this open sees (LMDB's copy in one read transaction) into the empty
+    /// or missing folder `destination`, which opens as a store of its own. A live writer's acknowledged
+    /// work that is only in its write-ahead log (at most a checkpoint interval) is not in the copy; use
+    /// `LMDBEventStore.backup` on a store no server holds to include everything.
+    public func backup(to destination: String, writeAheadLogSize: Int = LMDBEventStore.Configuration().writeAheadLogSize) throws {
+        do {
+            let latest = try latestSequence()
+            try store.environment.copy(to: destination, compact: true)
+            try WriteAheadLog.createZeroFilled(folder: destination, capacity: UInt64(writeAheadLogSize))
+            try StoreMarker(identity: identity, eventsAtLeast: latest.rawValue).write(folder: destination)
+        } catch {
+            throw storeError(error)
+        }
+    }
 }

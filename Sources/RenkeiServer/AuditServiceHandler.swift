@@ -140,20 +140,6 @@ enum AuditLines {
     }
 
     static func summary(_ event: Event) throws -> String {
-        guard let decoded = try DomainEvent(kind: event.envelope.kind, body: event.body) else { return "" }
-        return switch decoded {
-        case .sendUnitUploaded(let e): "\(e.sender) → \(e.recipient) 連番 \(e.unitNumber) \(e.serviceMonth) \(e.files.count) files"
-        case .sendUnitRefused(let e): "\(e.sender) → \(e.recipient) refused [\(e.code)] \(e.reason.prefix(200))"
-        case .sendUnitDownloaded(let e): "unit \(e.unit) downloaded by \(e.recipient)"
-        case .sendUnitWithdrawn(let e): "unit \(e.unit) withdrawn by \(e.sender): \(e.reason.prefix(200))"
-        case .payloadPurged(let e): "unit \(e.unit) files purged (\(e.reason))"
-        case .registrationRequested(let e): "\(e.officeNumber) \(e.name) applied"
-        case .registrationApproved(let e): "\(e.officeNumber) approved"
-        case .registrationRejected(let e): "\(e.officeNumber) rejected: \(e.reason.prefix(200))"
-        case .certificateIssued(let e): "certificate \(e.serial) for \(e.role) \(e.officeNumber)"
-        case .certificateRevoked(let e): "certificate \(e.serial) revoked: \(e.reason.prefix(200))"
-        case .checkpointSigned(let e): "checkpoint at tree size \(e.treeSize)"
-        default: ""
-        }
+        try DomainEvent(kind: event.envelope.kind, body: event.body)?.summary ?? ""
     }
 }

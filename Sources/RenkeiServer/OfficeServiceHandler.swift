@@ -32,6 +32,8 @@ struct OfficeServiceHandler: Renkei_V1_OfficeService.SimpleServiceProtocol {
         info.standardVersion = "v4.1"
         info.platformCaPem = settings.platformCAPEM
         info.platformCrlPem = authenticator.currentTrustStore.revocationLists.map(\.pem).joined()
+        info.checkpointCertificatePem = settings.checkpointCertificatePEM ?? ""
+        info.checkpointKeyName = platform.configuration.checkpointSigner?.keyName ?? ""
         var limits = Renkei_V1_Limits()
         let bounds = settings.limits
         limits.maxMessageBytes = UInt32(bounds.maximumMessageBytes)

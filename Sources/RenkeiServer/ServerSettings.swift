@@ -21,10 +21,13 @@ public struct ServerSettings: Sendable {
     public var metricsPort: Int?
     /// How often the platform signs a checkpoint while the log grows (nil: only on request).
     public var checkpointInterval: Duration?
+    /// The certificate (chaining to the platform CA) of the key that signs checkpoints, PEM: what
+    /// `GetServerInfo` hands to auditors, who verify exports offline against it. Nil: none published.
+    public var checkpointCertificatePEM: String?
 
     public init(host: String = "127.0.0.1", port: Int = 7443, certificateChainPEM: String, privateKeyPEM: String,
                 platformCAPEM: String, issuingCA: PlatformCA? = nil, limits: ServerLimits = ServerLimits(),
-                metricsPort: Int? = nil, checkpointInterval: Duration? = .seconds(60)) {
+                metricsPort: Int? = nil, checkpointInterval: Duration? = .seconds(60), checkpointCertificatePEM: String? = nil) {
         self.host = host
         self.port = port
         self.certificateChainPEM = certificateChainPEM
@@ -34,5 +37,6 @@ public struct ServerSettings: Sendable {
         self.limits = limits
         self.metricsPort = metricsPort
         self.checkpointInterval = checkpointInterval
+        self.checkpointCertificatePEM = checkpointCertificatePEM
     }
 }

@@ -3,14 +3,21 @@ import CarePlanStandard
 import RenkeiModel
 
 /// `renkei`: the office client.
-struct RenkeiCommand: ParsableCommand {
+struct RenkeiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei",
-        abstract: "Renkei (連携): the care-plan data exchange client.",
-        subcommands: [Check.self, Generate.self])
+        abstract: "Renkei (連携): the care-plan data exchange client / ケアプランデータ連携クライアント",
+        discussion: """
+        Exit status / 終了コード: 0 done; 1 the files have errors (check, or a send refused by the checks);
+        2 usage or configuration; 3 a local file, folder, profile or disk problem; 4 the server cannot be reached
+        or is not trusted; 5 the platform refused (its code is printed); 6 a download or an audit export did not verify.
+        Errors print a number (2000s: this program, 1000s: the platform, 500s: the store) in Japanese and English.
+        """,
+        subcommands: [Init.self, Register.self, Send.self, Inbox.self, Sent.self, Show.self, Download.self, Withdraw.self,
+                      Subscribe.self, Check.self, Audit.self, Generate.self])
 
-    func run() throws {
-        throw ValidationError("Choose a command: check or generate.")
+    func run() async throws {
+        throw ValidationError("Choose a command (renkei --help) / コマンドを指定してください: init, register, send, inbox, sent, show, download, withdraw, subscribe, check, audit, generate.")
     }
 }
 

@@ -84,7 +84,7 @@ extension Platform {
     ///
     /// Pipelined: while the projection groups fold one page of events, each on its own task, the next page
     /// is read and decoded.
-    func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096) async throws -> RebuiltProjections {
+    static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096) async throws -> RebuiltProjections {
         let state = RebuildState(spaces: ProjectionSpaces.all)
         var next = SequenceNumber.first
         var folding: Task<Void, any Error>?
@@ -115,16 +115,49 @@ extension Platform {
     /// Rebuilds every projection from the log and compares it, by digest, with the live one in the same
     /// snapshot: equal digests mean equal bytes.
     public func verifyProjections() async throws(DomainError) -> [ProjectionComparison] {
+        try await guarded { try await store.read { snapshot in try await Self.compareProjections(in: snapshot) } }
+    }
+
+    /// The same on any snapshot (a read-only open of a live store, for the operator's `verify`).
+    public static func compareProjections(in snapshot: any StoreSnapshot) async throws -> [ProjectionComparison] {
+        let end = try await snapshot.latestSequence()
+        let rebuilt = try await rebuild(through: end, in: snapshot).digests
+        var comparisons: [ProjectionComparison] = []
+        for space in ProjectionSpaces.all {
+            comparisons.append(ProjectionComparison(space: space, live: try await snapshot.digest(of: space), rebuilt: rebuilt[space]!))
+        }
+        return comparisons
+    }
+
+    /// Replaces every projection whose live bytes differ from a rebuild from the log with the rebuild, and
+    /// returns the key spaces replaced. For a store no server is writing: each space is written in pages of
+    /// `pageSize` entries (a large projection does not fit one write), so an interrupted rebuild leaves a
+    /// projection that `verifyProjections` reports and a second rebuild replaces.
+    public func rebuildProjections(pageSize: Int = 10_000) async throws(DomainError) -> [KeySpace] {
         try await guarded {
-            try await store.read { snapshot in
+            let (end, rebuilt, differing) = try await store.read { snapshot in
                 let end = try await snapshot.latestSequence()
-                let rebuilt = try await rebuild(through: end, in: snapshot).digests
-                var comparisons: [ProjectionComparison] = []
-                for space in ProjectionSpaces.all {
-                    comparisons.append(ProjectionComparison(space: space, live: try await snapshot.digest(of: space), rebuilt: rebuilt[space]!))
-                }
-                return comparisons
+                let rebuilt = try await Self.rebuild(through: end, in: snapshot)
+                var differing: [KeySpace] = []
+                for space in ProjectionSpaces.all where try await snapshot.digest(of: space) != rebuilt.digests[space] { differing.append(space) }
+                return (end, rebuilt, differing)
             }
+            for space in differing {
+                var after: [UInt8]? = nil
+                var first = true
+                while true {
+                    // `entries(from:)` starts at `after` itself: ask for one more and drop it.
+                    var page = try await rebuilt.entries(in: space, from: after, to: nil, limit: pageSize + (after == nil ? 0 : 1))
+                    if let after, page.first?.key == after { page.removeFirst() }
+                    if page.isEmpty, !first { break }
+                    let changes: [KeyChange] = (first ? [.clear(space)] : []) + page.map { .put(space, key: $0.key, value: $0.value) }
+                    _ = try await store.commit(StoreWrite(conditions: [.logEnds(at: end)], changes: changes))
+                    first = false
+                    guard page.count == pageSize, let last = page.last?.key else { break }
+                    after = last
+                }
+            }
+            return differing
         }
     }
 
@@ -143,7 +176,7 @@ extension Platform {
     public func view(asOf sequence: SequenceNumber) async throws(DomainError) -> RebuiltProjections {
         try await guarded {
             try await store.read { snapshot in
-                try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot)
+                try await Self.view(asOf: sequence, in: snapshot)
             }
         }
     }
@@ -159,8 +192,13 @@ extension Platform {
                     let envelope = try await snapshot.envelopes(from: SequenceNumber(middle), limit: 1)[0]
                     if envelope.timestamp <= time { low = middle } else { high = middle - 1 }
                 }
-                return try await rebuild(through: SequenceNumber(low), in: snapshot)
+                return try await Self.rebuild(through: SequenceNumber(low), in: snapshot)
             }
         }
+    }
+
+    /// The view after event `sequence` (clamped to the log) from any snapshot.
+    public static func view(asOf sequence: SequenceNumber, in snapshot: any StoreSnapshot) async throws -> RebuiltProjections {
+        try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot)
     }
 }

@@ -69,6 +69,12 @@ public nonisolated struct Renkei_V1_ServerInfo: Sendable {
   /// the platform CA's current CRLs, PEM (to verify signers' certificates)
   public var platformCrlPem: String = String()
 
+  /// the certificate whose key signs checkpoints (chains to the platform CA)
+  public var checkpointCertificatePem: String = String()
+
+  /// the name on the checkpoints' signature lines
+  public var checkpointKeyName: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -653,7 +659,7 @@ nonisolated extension Renkei_V1_GetServerInfoRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension Renkei_V1_ServerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}server_version\0\u{3}api_version\0\u{3}standard_version\0\u{1}limits\0\u{3}platform_ca_pem\0\u{3}latest_sequence\0\u{3}platform_crl_pem\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}server_version\0\u{3}api_version\0\u{3}standard_version\0\u{1}limits\0\u{3}platform_ca_pem\0\u{3}latest_sequence\0\u{3}platform_crl_pem\0\u{3}checkpoint_certificate_pem\0\u{3}checkpoint_key_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -668,6 +674,8 @@ nonisolated extension Renkei_V1_ServerInfo: SwiftProtobuf.Message, SwiftProtobuf
       case 5: try { try decoder.decodeSingularStringField(value: &self.platformCaPem) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.latestSequence) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.platformCrlPem) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.checkpointCertificatePem) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.checkpointKeyName) }()
       default: break
       }
     }
@@ -699,6 +707,12 @@ nonisolated extension Renkei_V1_ServerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if !self.platformCrlPem.isEmpty {
       try visitor.visitSingularStringField(value: self.platformCrlPem, fieldNumber: 7)
     }
+    if !self.checkpointCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkpointCertificatePem, fieldNumber: 8)
+    }
+    if !self.checkpointKeyName.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkpointKeyName, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -710,6 +724,8 @@ nonisolated extension Renkei_V1_ServerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.platformCaPem != rhs.platformCaPem {return false}
     if lhs.latestSequence != rhs.latestSequence {return false}
     if lhs.platformCrlPem != rhs.platformCrlPem {return false}
+    if lhs.checkpointCertificatePem != rhs.checkpointCertificatePem {return false}
+    if lhs.checkpointKeyName != rhs.checkpointKeyName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
