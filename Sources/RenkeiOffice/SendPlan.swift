@@ -1,4 +1,4 @@
-public import CarePlanStandard
+import CarePlanStandard
 import Foundation
 import RenkeiCrypto
 public import RenkeiClient

@@ -41,7 +41,7 @@ import Testing
     /// Root lists any folder whatever its mode, so as root the test drops to `nobody` through setpriv.
     static let canForbidListing = getuid() != 0 || FileManager.default.isExecutableFile(atPath: setpriv)
 
-    @Test(.enabled(if: canForbidListing)) func aFolderThatCannotBeListedIsAUsageErrorNotAnEmptyFolder() throws {
+    @Test(.enabled(if: canForbidListing)) func aFolderThatCannotBeListedIsANumberedErrorNotAnEmptyFolder() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data(try Support.bytes(of: Support.upplan)).write(to: folder.appendingPathComponent(Support.upplan))
@@ -51,8 +51,8 @@ import Testing
             try? FileManager.default.removeItem(at: folder)
         }
         let result = try run(["check", folder.path], asNobody: getuid() == 0)
-        #expect(result.status == 2, "\(result.output)\(result.error)")
-        #expect(result.error.contains("Cannot list the folder \(folder.path)"))
+        #expect(result.status == 3, "\(result.output)\(result.error)")
+        #expect(result.error.contains("[2002]") && result.error.contains("Cannot list the folder \(folder.path)"))
         #expect(!result.output.contains("送信できます"))
     }
 
@@ -111,12 +111,28 @@ import Testing
         #expect((finding["messageEN"] as? String)?.contains("20250631") == true)
     }
 
-    @Test(arguments: [[], ["check"], ["check", "--bogus", "x"], ["check", "/nonexistent/file.CSV"], ["frobnicate"],
-                      ["check", "--lang", "fr", "x"]])
+    @Test(arguments: [[], ["check"], ["check", "--bogus", "x"], ["frobnicate"], ["check", "--lang", "fr", "x"]])
     func usageErrorsExitTwo(arguments: [String]) throws {
         let result = try run(arguments)
         #expect(result.status == 2, "\(arguments): \(result.error)")
         #expect(!result.error.isEmpty)
+    }
+
+    @Test func aMissingFileIsANumberedErrorWithItsOwnStatus() throws {
+        let result = try run(["check", "/nonexistent/file.CSV"])
+        #expect(result.status == 3, "\(result.error)")
+        #expect(result.error.contains("[2001]") && result.error.contains("/nonexistent/file.CSV"))
+    }
+
+    @Test func foldersAreSearchedRecursively() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let nested = folder.appendingPathComponent("2025/06/予定")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try Data(try Support.bytes(of: Support.upplan)).write(to: nested.appendingPathComponent(Support.upplan))
+        let result = try run(["check", folder.path])
+        #expect(result.output.contains(Support.upplan) || result.output.contains("1 ファイル"), "\(result.output)")
+        #expect(!result.output.contains("IO-1"), "a sub-folder is searched, not reported as an unreadable file")
     }
 
     @Test func helpExitsZero() throws {

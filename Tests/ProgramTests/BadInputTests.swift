@@ -15,12 +15,7 @@ import Testing
         init() throws {
             folder = try Programs.temporaryFolder("bad-input")
             server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
-            for (name, kind) in [("kyotaku", "43"), ("houmon", "11")] {
-                try Programs.run("renkei", ["register", "--profile", server.profile(name), "--name", name, "--service-kind", kind,
-                                            "--prefecture", "13", "--billing-login", "L\(kind)"], in: folder)
-            }
-            try Programs.run("renkei-admin", ["registrations", "approve", "1310000001", "1310000002", "--profile", server.profile("operator")], in: folder)
-            try Programs.run("renkei-admin", ["license", "activate", "1310000001", "1310000002", "--profile", server.profile("operator")], in: folder)
+            try server.enrolDemoOffices(in: folder)
             let files = try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path)
                 .filter { $0.hasPrefix("UPPLAN_") || $0.hasPrefix("UPSIKYU_") || $0.hasPrefix("UPHOSOKU_202506") }
                 .map { Programs.examples.appendingPathComponent($0).path }

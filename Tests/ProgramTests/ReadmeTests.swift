@@ -37,6 +37,11 @@ import Testing
                                                       andPath: checkout.appendingPathComponent("received/\(name)").path), "\(name)")
         }
         #expect(run.output.contains("検証しました / Verified"))
+        // The sync pass sent the outbox's file (the same bytes as before: the first receipt, no second unit).
+        let jsk = try #require(try FileManager.default.contentsOfDirectory(atPath: examples.path).first { $0.hasPrefix("UPJSK_") })
+        #expect(FileManager.default.fileExists(atPath: checkout.appendingPathComponent("outbox/sent/\(jsk)").path), "\(run)")
+        #expect(run.output.contains("already sent: first receipt"), "\(run)")
+        #expect(FileManager.default.fileExists(atPath: checkout.appendingPathComponent("stats.svg").path))
         #expect(run.output.contains("DIFFERS") == false && run.output.contains("一致 ok"))
     }
 }

@@ -1,21 +1,19 @@
 import CarePlanStandard
 import Foundation
+import RenkeiModel
 
-/// Turns command-line paths into check inputs: files as given, folders as their entries in name order
+/// Turns command-line paths into check inputs: files as given, folders searched recursively
 /// (``CheckInput/files(inFolder:)``, which benchmarks call too).
 enum InputFiles {
-    struct Missing: Error { let path: String }
-    /// A folder whose entries cannot be listed (permissions, I/O): never read as an empty folder.
-    struct Unlistable: Error { let path: String; let reason: String }
-
-    static func expand(_ paths: [String]) throws -> [CheckInput] {
+    static func expand(_ paths: [String]) throws(ProgramError) -> [CheckInput] {
         var inputs: [CheckInput] = []
         for path in paths {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Missing(path: path) }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw ProgramError(.fileNotFound, path) }
             if isFolder.boolValue {
+                // An unlistable folder is never read as an empty one.
                 do { inputs += try CheckInput.files(inFolder: path) } catch {
-                    throw Unlistable(path: path, reason: (error as NSError).localizedDescription)
+                    throw ProgramError(.unreadable, "Cannot list the folder \(path): \((error as NSError).localizedDescription)")
                 }
             } else {
                 inputs.append(.file(atPath: path))

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CarePlanStandard
+import Foundation
 import RenkeiModel
+import RenkeiOffice
 
 /// `renkei`: the office client.
 struct RenkeiCommand: AsyncParsableCommand {
@@ -14,20 +16,25 @@ struct RenkeiCommand: AsyncParsableCommand {
         Errors print a number (2000s: this program, 1000s: the platform, 500s: the store) in Japanese and English.
         """,
         subcommands: [Init.self, Register.self, Send.self, Inbox.self, Sent.self, Show.self, Download.self, Withdraw.self,
-                      Subscribe.self, Check.self, Audit.self, Generate.self])
+                      Subscribe.self, Sync.self, Check.self, Savings.self, Audit.self, Generate.self])
 
     func run() async throws {
-        throw ValidationError("Choose a command (renkei --help) / コマンドを指定してください: init, register, send, inbox, sent, show, download, withdraw, subscribe, check, audit, generate.")
+        throw ValidationError("Choose a command (renkei --help) / コマンドを指定してください: init, register, send, inbox, sent, show, download, withdraw, subscribe, sync, check, savings, audit, generate.")
     }
 }
 
 extension ReportLanguage: ExpressibleByArgument {}
 
-/// `renkei check FILE…`: validate standard files and their send units.
+/// `renkei check FILE|FOLDER…`: validate standard files and their send units; `--fix-to` writes corrected copies.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check standard CSV files (ケアプランデータ連携標準仕様 v4.1) and their send units.",
-        discussion: "Exit status: 0 when there are no errors, 1 when there are, 2 for usage errors.")
+        abstract: "Check standard CSV files (ケアプランデータ連携標準仕様 v4.1) and their send units / 標準仕様ファイルの確認",
+        discussion: """
+        Folders are searched recursively (point it at the care software's export folder). --fix-to DIR writes corrected
+        copies of files with the common vendor deviations (UTF-8 or a BOM instead of MS932, a CSV version the standard
+        does not define, a file name broken only in its form) into DIR, says what changed in each, and checks the copies;
+        the originals are never changed. Exit status: 0 no errors, 1 errors, 2 usage, 3 a file or folder cannot be read.
+        """)
 
     @Flag(help: "Print the findings as JSON.")
     var json = false
@@ -35,7 +42,10 @@ struct Check: ParsableCommand {
     @Option(help: "Language of the messages: ja, en or both.")
     var lang: ReportLanguage = .ja
 
-    @Argument(help: "Files to check (a folder means every file in it).")
+    @Option(help: "Write corrected copies into this folder (never in place) / 修正したコピーの出力先")
+    var fixTo: String?
+
+    @Argument(help: "Files or folders to check.")
     var files: [String]
 
     func validate() throws {
@@ -43,17 +53,42 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let inputs: [CheckInput]
-        do { inputs = try InputFiles.expand(files) } catch let error as InputFiles.Missing {
-            throw ValidationError("No such file or folder: \(error.path)")
-        } catch let error as InputFiles.Unlistable {
-            throw ValidationError("Cannot list the folder \(error.path): \(error.reason)")
-        }
+        let inputs = try InputFiles.expand(files)
         // Nothing to check is not the same as nothing wrong: never say 送信できます about no files.
-        guard !inputs.isEmpty else { throw ValidationError("No files to check in \(files.joined(separator: ", ")) (フォルダにファイルがありません)") }
+        guard !inputs.isEmpty else { throw ProgramError(.badArgument, "No files to check in \(files.joined(separator: ", ")) / フォルダにファイルがありません") }
+        if let fixTo {
+            try fix(inputs, into: URL(fileURLWithPath: fixTo))
+            return
+        }
         let report = StandardChecker().check(inputs)
-        print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
+        if json {
+            print(ReportFormatter.json(report), terminator: "")
+        } else {
+            print(ReportFormatter.table(report, language: lang, causes: CheckRepair.causes(inputs)), terminator: "")
+        }
         if report.hasErrors { throw ExitCode(1) }
+    }
+
+    /// `--fix-to`: the copies, what changed in each, then the check of the copies.
+    func fix(_ inputs: [CheckInput], into folder: URL) throws {
+        let outcomes = try CheckRepair.repair(inputs, into: folder)
+        for outcome in outcomes {
+            if let failure = outcome.failure {
+                print("\(outcome.name): 直せません / cannot be corrected: \(failure)")
+            } else if outcome.changes.isEmpty {
+                print("\(outcome.name): 変更なし / unchanged (copied)")
+            } else {
+                print("\(outcome.name) → \(folder.appendingPathComponent(outcome.copyName ?? "").path)")
+                for change in outcome.changes {
+                    print("  \(change.code)  " + (lang == .en ? change.english : lang == .ja ? change.japanese : change.japanese + " / " + change.english))
+                }
+            }
+        }
+        let copies = outcomes.compactMap(\.copyName).map { CheckInput.file(atPath: folder.appendingPathComponent($0).path) }
+        let report = StandardChecker().check(copies)
+        print("修正後のコピーの確認 / The copies checked:")
+        print(json ? ReportFormatter.json(report) : ReportFormatter.table(report, language: lang), terminator: "")
+        if report.hasErrors || outcomes.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
     }
 }
 

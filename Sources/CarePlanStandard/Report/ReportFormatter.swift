@@ -14,9 +14,17 @@ public enum ReportLanguage: String, CaseIterable, Sendable {
 /// and a summary line, or JSON for programs.
 public enum ReportFormatter {
     /// One line per finding — file, line, column (No. and name), code, level, message — then a summary line.
-    public static func table(_ report: CheckReport, language: ReportLanguage = .ja) -> String {
+    /// `causes` leads with what is wrong with a whole file (its encoding, from ``StandardRepair/diagnosis(name:bytes:)``),
+    /// said once, in place of that file's per-line ENC-1 findings.
+    public static func table(_ report: CheckReport, language: ReportLanguage = .ja, causes: [String: StandardRepair.Change] = [:]) -> String {
         var lines: [String] = []
-        for finding in report.findings {
+        for (file, cause) in causes.sorted(by: { $0.key < $1.key }) {
+            let hidden = report.findings.filter { $0.file == file && $0.code == .encoding }.count
+            let count = hidden > 0 ? (language == .en ? " (\(hidden) lines)" : "(\(hidden) 行)") : ""
+            let message = language == .ja ? cause.japanese : language == .en ? cause.english : cause.japanese + " / " + cause.english
+            lines.append([file, "-", cause.code, language == .en ? "error" : "エラー", message + count].joined(separator: "  "))
+        }
+        for finding in report.findings where !(finding.code == .encoding && causes[finding.file]?.code == "ENC-1") {
             let location = [finding.line.map { language == .en ? "line \($0)" : "\($0)行" },
                             finding.column.map { column in
                                 let name = finding.columnName.map { language == .en ? " (\($0))" : "（\($0)）" } ?? ""

@@ -71,10 +71,10 @@ final class ServerProcess: @unchecked Sendable {
     private let output = Pipe()
 
     /// Starts the server and waits until it listens.
-    init(data: URL, arguments: [String] = [], in folder: URL) throws {
+    init(data: URL, port: Int = 0, arguments: [String] = [], in folder: URL) throws {
         self.data = data
         process.executableURL = Programs.binaries.appendingPathComponent("renkei-server")
-        process.arguments = ["--data", data.path, "--port", "0", "--log-level", "warning"] + arguments
+        process.arguments = ["--data", data.path, "--port", "\(port)", "--log-level", "warning"] + arguments
         process.currentDirectoryURL = folder
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -100,6 +100,19 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     struct ServerDidNotStart: Error { let output: String }
+
+    /// Registers, approves and licenses the two demo offices through the programs.
+    func enrolDemoOffices(in folder: URL) throws {
+        for (name, kind) in [("kyotaku", "43"), ("houmon", "11")] {
+            let run = try Programs.run("renkei", ["register", "--profile", profile(name), "--name", name, "--service-kind", kind,
+                                                  "--prefecture", "13", "--billing-login", "L\(kind)"], in: folder)
+            #expect(run.status == 0, "\(run)")
+        }
+        for command in [["registrations", "approve"], ["license", "activate"]] {
+            let run = try Programs.run("renkei-admin", command + ["1310000001", "1310000002", "--profile", profile("operator")], in: folder)
+            #expect(run.status == 0, "\(run)")
+        }
+    }
 
     /// A profile folder of the development setup.
     func profile(_ name: String) -> String { data.appendingPathComponent("profiles").appendingPathComponent(name).path }

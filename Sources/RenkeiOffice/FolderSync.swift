@@ -1,0 +1,217 @@
+import CarePlanStandard
+public import Foundation
+import RenkeiAPI
+import RenkeiClient
+import RenkeiCore
+public import RenkeiModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `renkei sync`: sends what the care software drops into an outbox folder and delivers what arrives into an
+/// inbox folder, across restarts and server outages, with no double sends and no lost files.
+///
+/// - **Outbox.** Files that have not changed for `settle` are grouped by 連番 and sent. A unit the platform
+///   stored moves to `sent/`; one it refused (the standard's errors, a file for another office, …) moves to
+///   `rejected/` with `NAME.findings.txt` beside each file; while the server cannot be reached the files stay
+///   and are tried again. The idempotency key is made from the recipient, the 連番 and the files' bytes, so a
+///   unit sent just before a crash (before its files moved) is answered with its first receipt when sent
+///   again: never a second unit.
+/// - **Inbox.** Every unread unit is downloaded (hashes and the sender's signature verified, files written
+///   whole under temporary names and renamed), then acknowledged. A crash between the rename and the
+///   acknowledgement leaves the unit unread; the next pass writes the same bytes again and acknowledges.
+/// - One daemon per outbox: `outbox/.renkei-sync.lock` is held with `flock` while it runs.
+public final class FolderSync: @unchecked Sendable {
+    /// What a pass did (also printed as it happens).
+    public struct Pass: Sendable {
+        public var sent = 0
+        public var rejected = 0
+        public var downloaded = 0
+        /// Whether the server could not be reached (the pass will be tried again).
+        public var offline = false
+    }
+
+    public let outbox: URL
+    public let inbox: URL
+    public let settle: TimeInterval
+    let profile: ClientProfile
+    let log: @Sendable (String) -> Void
+    private var lock: Int32 = -1
+
+    public init(profile: ClientProfile, outbox: URL, inbox: URL, settle: TimeInterval = 2, log: @escaping @Sendable (String) -> Void) throws(ProgramError) {
+        self.profile = profile
+        self.outbox = outbox
+        self.inbox = inbox
+        self.settle = settle
+        self.log = log
+        for folder in [outbox, inbox, sentFolder, rejectedFolder] { try LocalFiles.makeFolder(folder) }
+        lock = open(outbox.appendingPathComponent(".renkei-sync.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw ProgramError(.folderBusy, "\(outbox.path): another renkei sync is running on this outbox / 別の renkei sync が動いています")
+        }
+    }
+
+    deinit { if lock >= 0 { close(lock) } }
+
+    var sentFolder: URL { outbox.appendingPathComponent("sent") }
+    var rejectedFolder: URL { outbox.appendingPathComponent("rejected") }
+
+    /// Runs passes every `interval` until the task is cancelled.
+    public func run(interval: Duration = .seconds(2)) async {
+        while !Task.isCancelled {
+            _ = await pass()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One pass: the outbox, then the inbox.
+    public func pass(now: Date = Date()) async -> Pass {
+        var result = Pass()
+        let client: RenkeiClient
+        do { client = try profile.connect(timeout: .seconds(30)) } catch {
+            log("\(error)")
+            result.offline = true
+            return result
+        }
+        do {
+            try finishMoves()
+            try await sendReady(client, now: now, into: &result)
+            try await downloadUnread(client, into: &result)
+        } catch let error as RenkeiClientError where error.detail == nil || error.status == .unavailable {
+            log("\(ProgramOutput.classify(error)) — 再試行します / will retry")
+            result.offline = true
+        } catch {
+            log("\(error) — 再試行します / will retry")
+            result.offline = true
+        }
+        await client.close()
+        return result
+    }
+
+    /// Files in the outbox (top level) whose size and time have not changed for `settle`.
+    func settledFiles(now: Date) throws(ProgramError) -> [URL] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: outbox.path) } catch {
+            throw ProgramError(.unreadable, "\(outbox.path): \(error.localizedDescription)")
+        }
+        return names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
+            let url = outbox.appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) >= settle else { return nil }
+            return url
+        }
+    }
+
+    func sendReady(_ client: RenkeiClient, now: Date, into result: inout Pass) async throws {
+        let files = try settledFiles(now: now)
+        guard !files.isEmpty else { return }
+        // Files that cannot be grouped (another office's, not a standard name) are rejected one by one.
+        var groupable: [URL] = []
+        for file in files {
+            do { _ = try SendPlan(paths: [file], sender: profile.settings.office); groupable.append(file) } catch {
+                if error.code == .badSendFiles, !file.lastPathComponent.lowercased().hasSuffix(".pdf") {
+                    try reject([file], report: error.description)
+                    result.rejected += 1
+                } else if error.code == .badSendFiles {
+                    groupable.append(file)   // an attachment: it goes with the unit beside it
+                } else {
+                    throw error
+                }
+            }
+        }
+        guard !groupable.isEmpty else { return }
+        let plan: SendPlan
+        do { plan = try SendPlan(paths: groupable, sender: profile.settings.office) } catch {
+            // Attachments beside several units, or none: they wait for a single unit or the operator.
+            log("\(error)")
+            return
+        }
+        for unit in plan.units {
+            do {
+                let receipt = try await client.send(unit.files, to: unit.recipient, idempotencyKey: unit.idempotencyKey)
+                try move(unit.paths, to: sentFolder, journal: "\(unit.serial)_\(unit.recipient)")
+                log("送信 sent unit \(receipt.unitID) 連番 \(unit.serial) → \(unit.recipient) (\(unit.files.count) files)\(receipt.repeat ? " (already sent: first receipt)" : "")")
+                result.sent += 1
+            } catch let error as RenkeiClientError where error.detail != nil && !Self.isTransient(error) {
+                try reject(unit.paths, report: ProgramOutput.failure(error).message)
+                log("却下 rejected 連番 \(unit.serial): \(error)")
+                result.rejected += 1
+            }
+        }
+    }
+
+    /// Refusals that a later attempt may pass: the platform was unavailable, busy, or out of space.
+    static func isTransient(_ error: RenkeiClientError) -> Bool {
+        [.unavailable, .resourceExhausted, .deadlineExceeded, .aborted, .internalError].contains(error.status)
+    }
+
+    /// Moves `files` to rejected/ with a findings report beside each (the reports first, so a file is never
+    /// there without its report).
+    func reject(_ files: [URL], report: String) throws(ProgramError) {
+        for file in files {
+            let text = "\(file.lastPathComponent)\n送信できませんでした / Not sent:\n\(report)\n"
+            try LocalFiles.writeWhole(Array(text.utf8), to: rejectedFolder.appendingPathComponent(file.lastPathComponent + ".findings.txt"))
+        }
+        try move(files, to: rejectedFolder, journal: "rejected-" + (files.first?.lastPathComponent ?? "unit"))
+    }
+
+    // MARK: - Moves that survive a crash
+
+    /// The journal of moves begun: a unit's files move one by one, so a crash between two renames would leave
+    /// part of a unit in the outbox — to be sent again as a smaller unit. The list of names is written first
+    /// and finished by the next pass.
+    var journalFolder: URL { outbox.appendingPathComponent(".renkei-sync") }
+
+    struct Journal: Codable { var destination: String; var files: [String] }
+
+    func move(_ files: [URL], to destination: URL, journal name: String) throws(ProgramError) {
+        try LocalFiles.makeFolder(journalFolder)
+        let entry = journalFolder.appendingPathComponent(name + ".json")
+        let journal = Journal(destination: destination.lastPathComponent, files: files.map(\.lastPathComponent))
+        guard let bytes = try? JSONEncoder().encode(journal) else { throw ProgramError(.unwritable, entry.path) }
+        try LocalFiles.writeWhole(Array(bytes), to: entry)
+        try finish(journal)
+        try? FileManager.default.removeItem(at: entry)
+    }
+
+    func finish(_ journal: Journal) throws(ProgramError) {
+        let destination = outbox.appendingPathComponent(journal.destination)
+        for name in journal.files where FileManager.default.fileExists(atPath: outbox.appendingPathComponent(name).path) {
+            try LocalFiles.moveIntoPlace(outbox.appendingPathComponent(name), destination.appendingPathComponent(name))
+        }
+    }
+
+    /// Completes the moves a crash interrupted.
+    func finishMoves() throws(ProgramError) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: journalFolder.path) else { return }
+        for name in names where name.hasSuffix(".json") {
+            let entry = journalFolder.appendingPathComponent(name)
+            // A journal written only in part was never acted on: nothing moved yet, the unit is tried again.
+            guard let data = try? Data(contentsOf: entry), let journal = try? JSONDecoder().decode(Journal.self, from: data),
+                  ["sent", "rejected"].contains(journal.destination) else {
+                try? FileManager.default.removeItem(at: entry)
+                continue
+            }
+            try finish(journal)
+            try? FileManager.default.removeItem(at: entry)
+        }
+    }
+
+    func downloadUnread(_ client: RenkeiClient, into result: inout Pass) async throws {
+        var request = Renkei_V1_ListMailboxRequest()
+        request.status = .unread
+        request.pageSize = 200
+        var units: [UInt64] = []
+        repeat {
+            let page = try await client.inbox(request)
+            units += page.units.map(\.unitID)
+            request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty
+        for unit in units {
+            let downloaded = try await UnitDownload.run(unit, into: inbox, client: client)
+            log("受信 received unit \(unit) from \(downloaded.detail.summary.sender): \(downloaded.paths.map(\.lastPathComponent).joined(separator: ", "))")
+            result.downloaded += 1
+        }
+    }
+}
