@@ -99,14 +99,17 @@ extension RenkeiClient {
     }
 
     /// The events of `request`'s range with their inclusion proofs, and the signed checkpoint they verify against.
-    public func export(_ request: Renkei_V1_ExportRequest) async throws(RenkeiClientError) -> (events: [Renkei_V1_ExportedEvent], checkpoint: String) {
+    /// `progress` is called with each event's sequence as it arrives.
+    public func export(_ request: Renkei_V1_ExportRequest, progress: (@Sendable (UInt64) -> Void)? = nil) async throws(RenkeiClientError) -> (events: [Renkei_V1_ExportedEvent], checkpoint: String) {
         try await call {
             try await audit.export(request, options: options) { response in
                 var events: [Renkei_V1_ExportedEvent] = []
                 var checkpoint = ""
                 for try await message in response.messages {
                     switch message.item {
-                    case .event(let event): events.append(event)
+                    case .event(let event):
+                        events.append(event)
+                        progress?(event.sequence)
                     case .checkpoint(let note): checkpoint = note
                     case nil: break
                     }

@@ -9,14 +9,17 @@ extension RenkeiClient {
     public func subscribe(after cursor: UInt64 = 0, heartbeatSeconds: UInt32 = 0,
                           retryDelay: Duration = .milliseconds(200)) -> AsyncThrowingStream<Renkei_V1_SubscribeResponse, any Error> {
         let (stream, continuation) = AsyncThrowingStream<Renkei_V1_SubscribeResponse, any Error>.makeStream(bufferingPolicy: .bufferingOldest(256))
-        let task = Task {
+        // A subscription is meant to stay open: no deadline (heartbeats show it is alive).
+        var streamOptions = options
+        streamOptions.timeout = nil
+        let task = Task { [streamOptions] in
             let position = Cursor(cursor)
             while !Task.isCancelled {
                 var request = Renkei_V1_SubscribeRequest()
                 request.after = position.value
                 request.heartbeatSeconds = heartbeatSeconds
                 do {
-                    try await office.subscribe(request, options: options) { response in
+                    try await office.subscribe(request, options: streamOptions) { response in
                         for try await message in response.messages {
                             position.value = message.cursor
                             // A full buffer means the consumer is behind: wait for room rather than drop.

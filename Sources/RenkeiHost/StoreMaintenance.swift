@@ -21,6 +21,11 @@ public final class StoreMaintenance: Sendable {
     /// The store folder.
     public let path: String
 
+    /// The store's data file size in bytes (what a backup copies at most).
+    public var size: Int {
+        (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
+    }
+
     /// Whether a server holds the store (the open is read-only).
     public var isLive: Bool { if case .live = access { true } else { false } }
 

@@ -97,8 +97,9 @@ public struct ClientProfile: Sendable {
         return (String(text[..<colon]), port)
     }
 
-    /// A connection to the profile's server as the profile's identity.
-    public func connect(timeout: Duration? = .seconds(30)) throws(ProgramError) -> RenkeiClient {
+    /// A connection to the profile's server as the profile's identity; each call fails after `timeout`
+    /// (subscriptions have none).
+    public func connect(timeout: Duration? = .seconds(300)) throws(ProgramError) -> RenkeiClient {
         let (host, port) = try endpoint
         do {
             return try RenkeiClient(host: host, port: port, credential: credential, platformCAPEM: platformCAPEM, timeout: timeout)

@@ -109,15 +109,15 @@ public final class FolderSync: @unchecked Sendable {
         // Files that cannot be grouped (another office's, not a standard name) are rejected one by one.
         var groupable: [URL] = []
         for file in files {
+            // An attachment has no 連番: it goes with the unit beside it.
+            if SendPlan.isAttachment(file.lastPathComponent) {
+                groupable.append(file)
+                continue
+            }
             do { _ = try SendPlan(paths: [file], sender: profile.settings.office); groupable.append(file) } catch {
-                if error.code == .badSendFiles, !file.lastPathComponent.lowercased().hasSuffix(".pdf") {
-                    try reject([file], report: error.description)
-                    result.rejected += 1
-                } else if error.code == .badSendFiles {
-                    groupable.append(file)   // an attachment: it goes with the unit beside it
-                } else {
-                    throw error
-                }
+                guard error.code == .badSendFiles else { throw error }
+                try reject([file], report: error.description)
+                result.rejected += 1
             }
         }
         guard !groupable.isEmpty else { return }
@@ -209,9 +209,15 @@ public final class FolderSync: @unchecked Sendable {
             request.pageToken = page.nextPageToken
         } while !request.pageToken.isEmpty
         for unit in units {
-            let downloaded = try await UnitDownload.run(unit, into: inbox, client: client)
-            log("受信 received unit \(unit) from \(downloaded.detail.summary.sender): \(downloaded.paths.map(\.lastPathComponent).joined(separator: ", "))")
-            result.downloaded += 1
+            do {
+                let downloaded = try await UnitDownload.run(unit, into: inbox, client: client)
+                log("受信 received unit \(unit) from \(downloaded.detail.summary.sender): \(downloaded.paths.map(\.lastPathComponent).joined(separator: ", "))")
+                result.downloaded += 1
+            } catch let error as ProgramError {
+                // This unit cannot be kept now (it does not verify, a name is taken, the disk is full): it stays
+                // unread, is tried again next pass, and does not hold up the units after it.
+                log("\(error) (unit \(unit))")
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ public struct SendPlan: Sendable {
 
     public let units: [Unit]
 
+    /// Whether `name` is a PDF, JPEG or PNG attachment (by its extension).
+    public static func isAttachment(_ name: String) -> Bool {
+        ["pdf", "jpg", "jpeg", "png"].contains((name.split(separator: ".").last ?? "").lowercased())
+    }
+
     /// The most bytes one file may have (the server's default limit).
     public static let maximumFileBytes = 64 << 20
     /// The most files one command sends.
@@ -49,8 +54,7 @@ public struct SendPlan: Sendable {
             let name = path.lastPathComponent
             let file = OutgoingFile(name: name, bytes: bytes)
             guard let parsed = try? FileName.parse(name) else {
-                let suffix = (name.split(separator: ".").last ?? "").lowercased()
-                guard ["pdf", "jpg", "jpeg", "png"].contains(suffix) else {
+                guard Self.isAttachment(name) else {
                     throw ProgramError(.badSendFiles, "\(name): the name is not a standard file name (NAME-1), nor a PDF, JPEG or PNG attachment / 標準仕様のファイル名ではありません (renkei check で確認できます)")
                 }
                 attachments.append((file, path))

@@ -97,6 +97,11 @@ import Testing
         try (lines.joined(separator: "\n") + "\n").write(to: tampered, atomically: true, encoding: .utf8)
         let refused = try renkei(["audit", "verify", tampered.path] + auditor, expect: 6)
         #expect(refused.error.contains("[2013]"))
+        // The log only grew between that export and a later one (RFC 9162 consistency, both checkpoints verified).
+        #expect(try admin(["checkpoint"] + operatorProfile).output.contains("renkei/"))
+        let later = folder.appendingPathComponent("later.jsonl")
+        _ = try renkei(["audit", "export", "--out", later.path] + auditor)
+        #expect(try renkei(["audit", "consistency", export.path, later.path] + auditor).output.contains("Consistent"))
 
         // The operator checks the live store: the log and every projection equal a rebuild.
         let verify = try admin(["verify", "--data", server.data.path])

@@ -270,7 +270,21 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "A new folder for the copy.") var to: String
 
     func run() async throws {
-        let live = try await StoreMaintenance.with(data: data.data) { try await $0.backup(to: to) }
+        let live = try await StoreMaintenance.with(data: data.data) { store in
+            // LMDB copies in one call: the bar follows the copy's size against the store's.
+            let watcher = Task { [to] in
+                let total = store.size
+                while !Task.isCancelled, total > 0 {
+                    let done = (try? FileManager.default.attributesOfItem(atPath: to + "/store/data.mdb")[.size] as? Int) ?? 0
+                    ProgramOutput.progress("bytes", min(done, total - 1), total)
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            defer { watcher.cancel() }
+            let live = try await store.backup(to: to)
+            ProgramOutput.progress("bytes", 1, 1)
+            return live
+        }
         print("バックアップしました / Backed up to \(to)\(live ? " (from a running server: as of its last checkpoint, at most a second behind)" : "")")
     }
 }

@@ -30,8 +30,14 @@ struct AuditExport: AsyncParsableCommand {
             request.fromSequence = from
             request.toSequence = to
             request.officeNumber = office ?? ""
-            let (events, checkpoint) = try await client.export(request)
-            return (events, checkpoint, try await client.serverInfo())
+            let info = try await client.serverInfo()
+            // Progress by sequence across the range exported.
+            let first = max(1, from), last = to == 0 ? info.latestSequence : min(to, info.latestSequence)
+            let (events, checkpoint) = try await client.export(request) { sequence in
+                guard last >= first, sequence >= first, sequence % 256 == 0 || sequence == last else { return }
+                ProgramOutput.progress("events", Int(sequence - first + 1), Int(last - first + 1))
+            }
+            return (events, checkpoint, info)
         }
         let bytes = try AuditTrail.jsonLines(events: events, checkpoint: checkpoint, info: info, office: office ?? "", from: from, to: to)
         try LocalFiles.writeWhole(bytes, to: URL(fileURLWithPath: out))
