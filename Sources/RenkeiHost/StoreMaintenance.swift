@@ -99,12 +99,12 @@ public final class StoreMaintenance: Sendable {
         } catch {
             throw ProgramError(.storeMismatch, "the log: \(error)")
         }
-        let comparisons = try await read { snapshot in try await Platform.compareProjections(in: snapshot) }
+        let comparisons = try await read { snapshot in try await Platform.compareProjections(in: snapshot, progress: progress) }
         return Verification(events: log.events, root: log.root.hex, projections: comparisons.map { ($0.space.name, $0.matches) })
     }
 
     /// The platform as it was after event `sequence`, or at `time`: offices, licences and per-month traffic, as JSON.
-    public func view(at sequence: UInt64?, time: Date?) async throws(ProgramError) -> String {
+    public func view(at sequence: UInt64?, time: Date?, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws(ProgramError) -> String {
         try await read { snapshot in
             var end = try await snapshot.latestSequence()
             if let sequence { end = min(end, SequenceNumber(sequence)) }
@@ -118,7 +118,7 @@ public final class StoreMaintenance: Sendable {
                 }
                 end = SequenceNumber(low)
             }
-            let view = try await Platform.view(asOf: end, in: snapshot)
+            let view = try await Platform.view(asOf: end, in: snapshot, progress: progress)
             let offices = try await view.queries.offices(limit: 10_000)
             let licenses = try await view.queries.licenses()
             var lines = ["{\"through\": \(view.through.rawValue), \"offices\": ["]
@@ -174,9 +174,9 @@ public final class StoreMaintenance: Sendable {
     }
 
     /// Replaces projections that differ from a rebuild (the server must be stopped).
-    public func rebuild() async throws(ProgramError) -> [String] {
+    public func rebuild(progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws(ProgramError) -> [String] {
         let platform = try writablePlatform("rebuild")
-        do { return try await platform.rebuildProjections().map(\.name) } catch { throw ProgramError(.storeFailed, "\(error)") }
+        do { return try await platform.rebuildProjections(progress: progress).map(\.name) } catch { throw ProgramError(.storeFailed, "\(error)") }
     }
 
     /// Purges files past the retention policy (the server must be stopped; a running server applies it on its own schedule).

@@ -11,7 +11,8 @@ import Glibc
 /// `renkei sync`: sends what the care software drops into an outbox folder and delivers what arrives into an
 /// inbox folder, across restarts and server outages, with no double sends and no lost files.
 ///
-/// - **Outbox.** Files that have not changed for `settle` are grouped by 連番 and sent. A unit the platform
+/// - **Outbox.** A 連番's files are sent together once all of them have been unchanged for `settle` and form a
+///   whole send unit (or the newest is `incompleteWait` old). A unit the platform
 ///   stored moves to `sent/`; one it refused (the standard's errors, a file for another office, …) moves to
 ///   `rejected/` with `NAME.findings.txt` beside each file; while the server cannot be reached the files stay
 ///   and are tried again. The idempotency key is made from the recipient, the 連番 and the files' bytes, so a
@@ -34,15 +35,19 @@ public final class FolderSync: @unchecked Sendable {
     public let outbox: URL
     public let inbox: URL
     public let settle: TimeInterval
+    /// How long the files of an incomplete send unit wait for the rest before they are sent as they are.
+    public let incompleteWait: TimeInterval
     let profile: ClientProfile
     let log: @Sendable (String) -> Void
     private var lock: Int32 = -1
 
-    public init(profile: ClientProfile, outbox: URL, inbox: URL, settle: TimeInterval = 2, log: @escaping @Sendable (String) -> Void) throws(ProgramError) {
+    public init(profile: ClientProfile, outbox: URL, inbox: URL, settle: TimeInterval = 2, incompleteWait: TimeInterval = 60,
+                log: @escaping @Sendable (String) -> Void) throws(ProgramError) {
         self.profile = profile
         self.outbox = outbox
         self.inbox = inbox
         self.settle = settle
+        self.incompleteWait = incompleteWait
         self.log = log
         for folder in [outbox, inbox, sentFolder, rejectedFolder] { try LocalFiles.makeFolder(folder) }
         lock = open(outbox.appendingPathComponent(".renkei-sync.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -88,8 +93,8 @@ public final class FolderSync: @unchecked Sendable {
         return result
     }
 
-    /// Files in the outbox (top level) whose size and time have not changed for `settle`.
-    func settledFiles(now: Date) throws(ProgramError) -> [URL] {
+    /// The outbox's files (top level, not hidden) with their modification times.
+    func outboxFiles() throws(ProgramError) -> [(url: URL, modified: Date)] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: outbox.path) } catch {
             throw ProgramError(.unreadable, "\(outbox.path): \(error.localizedDescription)")
@@ -98,18 +103,43 @@ public final class FolderSync: @unchecked Sendable {
             let url = outbox.appendingPathComponent(name)
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
                   attributes[.type] as? FileAttributeType == .typeRegular,
-                  let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) >= settle else { return nil }
-            return url
+                  let modified = attributes[.modificationDate] as? Date else { return nil }
+            return (url, modified)
         }
     }
 
+    /// The files ready to send: a 連番's files only when every one of them has been unchanged for `settle`
+    /// (the care software may still be writing the last), and — when they do not yet form a whole send unit by
+    /// the standard (UNIT-2: a 第7表 missing beside its 第6表, …) — only once the newest is `incompleteWait` old,
+    /// so a unit is not split by a file that arrives a little later. Files without a 連番 come one by one.
+    func readyFiles(now: Date) throws(ProgramError) -> (units: [URL], loose: [URL]) {
+        var bySerial: [String: [(url: URL, modified: Date)]] = [:]
+        var loose: [URL] = []
+        for file in try outboxFiles() {
+            if let name = try? FileName.parse(file.url.lastPathComponent) {
+                bySerial[name.serialText, default: []].append(file)
+            } else if now.timeIntervalSince(file.modified) >= settle {
+                loose.append(file.url)
+            }
+        }
+        var ready: [URL] = []
+        for (_, files) in bySerial.sorted(by: { $0.key < $1.key }) {
+            guard let newest = files.map(\.modified).max(), now.timeIntervalSince(newest) >= settle else { continue }
+            if now.timeIntervalSince(newest) < incompleteWait {
+                let csv = files.filter { $0.url.pathExtension.uppercased() == "CSV" }.map { CheckInput.file(atPath: $0.url.path) }
+                if StandardChecker().check(csv).unitFindings.contains(where: { $0.code == .combination }) { continue }
+            }
+            ready += files.map(\.url)
+        }
+        return (ready, loose)
+    }
+
     func sendReady(_ client: RenkeiClient, now: Date, into result: inout Pass) async throws {
-        let files = try settledFiles(now: now)
-        guard !files.isEmpty else { return }
-        // Files that cannot be grouped (another office's, not a standard name) are rejected one by one.
-        var groupable: [URL] = []
-        for file in files {
-            // An attachment has no 連番: it goes with the unit beside it.
+        let (ready, loose) = try readyFiles(now: now)
+        guard !ready.isEmpty || !loose.isEmpty else { return }
+        var groupable = ready
+        // Files without a 連番: an attachment goes with the unit beside it; anything else is rejected.
+        for file in loose {
             if SendPlan.isAttachment(file.lastPathComponent) {
                 groupable.append(file)
                 continue
@@ -119,6 +149,12 @@ public final class FolderSync: @unchecked Sendable {
                 try reject([file], report: error.description)
                 result.rejected += 1
             }
+        }
+        // Standard files of another office are rejected before grouping.
+        for file in ready where (try? FileName.parse(file.lastPathComponent))?.sender.rawValue != profile.settings.office {
+            groupable.removeAll { $0 == file }
+            try reject([file], report: ProgramError(.badSendFiles, "\(file.lastPathComponent) was made by another office than this profile's \(profile.settings.office) / 送信元の事業所番号が違います").description)
+            result.rejected += 1
         }
         guard !groupable.isEmpty else { return }
         let plan: SendPlan

@@ -161,3 +161,45 @@ extension Programs {
         return process.terminationStatus
     }
 }
+
+/// `renkei-server`'s settings: defaults, then the configuration file, then `RENKEI_*`, then flags.
+@Suite struct ServerSettingsTests {
+    /// Starts `renkei-server arguments` with `environment`, waits for its first line, stops it; returns the line.
+    func firstLine(_ arguments: [String], environment: [String: String], in folder: URL) throws -> String {
+        let process = Process()
+        process.executableURL = Programs.binaries.appendingPathComponent("renkei-server")
+        process.arguments = arguments + ["--log-level", "error"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var line: [UInt8] = []
+        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != 0x0A { line.append(byte) }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    @Test func laterSourcesWin() throws {
+        let folder = try Programs.temporaryFolder("settings")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("renkei.json")
+        try Data(#"{"data": "from-file", "port": 0, "checkpointSeconds": 0}"#.utf8).write(to: config)
+        // The file alone.
+        #expect(try firstLine(["--config", config.path], environment: [:], in: folder).contains("data from-file"))
+        // The environment over the file.
+        #expect(try firstLine(["--config", config.path], environment: ["RENKEI_DATA": "from-env"], in: folder).contains("data from-env"))
+        // A flag over both.
+        #expect(try firstLine(["--config", config.path, "--data", "from-flag"], environment: ["RENKEI_DATA": "from-env"], in: folder).contains("data from-flag"))
+        for name in ["from-file", "from-env", "from-flag"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name)/pki/ca.pem").path), "\(name)")
+        }
+        // A bad value in the environment is named.
+        let bad = try Programs.run("renkei-server", ["--config", config.path], in: folder, environment: ["RENKEI_PORT": "seven"])
+        #expect(bad.status == 2 && bad.error.contains("[2005]") && bad.error.contains("RENKEI_PORT"), "\(bad)")
+    }
+}

@@ -139,3 +139,68 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// What `renkei sync` does with files it cannot send: each moves to rejected/ with a findings report beside
+/// it that names the cause (line and column for the standard's errors), and the good unit beside them is sent.
+@Suite struct SyncRejectionTests {
+    @Test func refusedFilesMoveToRejectedWithTheirFindings() throws {
+        let folder = try Programs.temporaryFolder("sync-reject")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
+        defer { server.stop() }
+        try server.enrolDemoOffices(in: folder)
+        let outbox = folder.appendingPathComponent("outbox"), inbox = folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        // A good 予定 unit; the same unit with an impossible date (June 31st) under another 連番; another office's 実績.
+        let good = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103001", from: "20250525103000")
+        var broken = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103002", from: "20250525103000")
+        let planIndex = try #require(broken.firstIndex { $0.0.hasPrefix("UPPLAN_") })
+        let text = Data(",20250611,".utf8), bad = Data(",20250631,".utf8)
+        let range = try #require(broken[planIndex].1.range(of: text))
+        broken[planIndex].1.replaceSubrange(range, with: bad)
+        let foreign = try SyncTests.unit(["UPJSK_"], serial: "20250701100000", from: "20250701100000")
+        for (name, bytes) in good + broken + foreign { try bytes.write(to: outbox.appendingPathComponent(name)) }
+
+        let run = try Programs.run("renkei", ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path,
+                                              "--profile", server.profile("kyotaku")], in: folder)
+        #expect(run.status == 0, "\(run)")
+        let sent = Set(try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("sent").path))
+        #expect(sent == Set(good.map(\.0)), "\(run)")
+        let rejected = outbox.appendingPathComponent("rejected")
+        for (name, _) in broken + foreign {
+            #expect(FileManager.default.fileExists(atPath: rejected.appendingPathComponent(name).path), "\(name)")
+            #expect(FileManager.default.fileExists(atPath: rejected.appendingPathComponent(name + ".findings.txt").path), "\(name)")
+        }
+        let planReport = try String(contentsOf: rejected.appendingPathComponent(broken[planIndex].0 + ".findings.txt"), encoding: .utf8)
+        #expect(planReport.contains("[1008]") && planReport.contains("20250631"), "\(planReport)")
+        let foreignReport = try String(contentsOf: rejected.appendingPathComponent(foreign[0].0 + ".findings.txt"), encoding: .utf8)
+        #expect(foreignReport.contains("[2011]") && foreignReport.contains("1310000002"), "\(foreignReport)")
+        // Nothing is left in the outbox but the folders sync keeps.
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: outbox.path)).subtracting([".renkei-sync", ".renkei-sync.lock"]) == ["sent", "rejected"])
+    }
+}
+
+/// A send unit whose files arrive one by one is sent once, whole: files of an incomplete unit wait.
+@Suite struct SyncWholeUnitTests {
+    @Test func anIncompleteUnitWaitsForItsLastFile() throws {
+        let folder = try Programs.temporaryFolder("sync-whole")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
+        defer { server.stop() }
+        try server.enrolDemoOffices(in: folder)
+        let outbox = folder.appendingPathComponent("outbox"), inbox = folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        let unit = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103000", from: "20250525103000")
+        let pass = ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path, "--profile", server.profile("kyotaku")]
+        // 第6表 and 第7表 are there, 利用者補足情報 not yet: nothing is sent.
+        for (name, bytes) in unit where !name.hasPrefix("UPHOSOKU") { try bytes.write(to: outbox.appendingPathComponent(name)) }
+        #expect(try Programs.run("renkei", pass, in: folder).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: outbox.appendingPathComponent("sent").appendingPathComponent(unit[0].0).path))
+        // The last file arrives: the three go as one unit.
+        for (name, bytes) in unit where name.hasPrefix("UPHOSOKU") { try bytes.write(to: outbox.appendingPathComponent(name)) }
+        #expect(try Programs.run("renkei", pass, in: folder).status == 0)
+        let sent = try Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
+        #expect(sent.output.components(separatedBy: "\"unit_id\"").count - 1 == 1, "\(sent)")
+        #expect(sent.output.contains("\"file_count\":3"), "\(sent)")
+    }
+}

@@ -23,7 +23,7 @@ struct Admin: AsyncParsableCommand {
 }
 
 struct ProfileOptions: ParsableArguments {
-    @Option(help: "The operator's profile folder / 運用者の利用者設定. Default: $RENKEI_PROFILE, else ~/.renkei")
+    @Option(help: "運用者の利用者設定のフォルダ。既定: $RENKEI_PROFILE、なければ ~/.renkei / The operator's profile folder. Default: $RENKEI_PROFILE, else ~/.renkei")
     var profile: String?
 
     func withClient<R>(_ body: (RenkeiClient) async throws -> R) async throws -> R {
@@ -32,7 +32,7 @@ struct ProfileOptions: ParsableArguments {
 }
 
 struct DataOptions: ParsableArguments {
-    @Option(help: "The server's data folder / データフォルダ") var data = "renkei-data"
+    @Option(help: "サーバーのデータフォルダ / The server's data folder") var data = "renkei-data"
 }
 
 // MARK: - Registrations
@@ -44,8 +44,8 @@ struct Registrations: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List applications (default: pending) / 一覧")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "requested, approved, rejected or all.") var status = "requested"
-        @Flag(help: "Print JSON.") var json = false
+        @Option(help: "requested(申請中)、approved(承認済)、rejected(却下)または all(すべて) / requested, approved, rejected or all.") var status = "requested"
+        @Flag(help: "JSON で表示 / Print JSON.") var json = false
 
         func run() async throws {
             let filter: Renkei_V1_RegistrationStatus = switch status {
@@ -67,7 +67,7 @@ struct Registrations: AsyncParsableCommand {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve applications / 承認")
         @OptionGroup var options: ProfileOptions
-        @Argument(help: "事業所番号") var offices: [String]
+        @Argument(help: "事業所番号 / Office numbers") var offices: [String]
 
         func run() async throws {
             try await options.withClient { client in
@@ -82,8 +82,8 @@ struct Registrations: AsyncParsableCommand {
     struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reject an application / 却下")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "Why (the office sees it).") var reason: String
-        @Argument(help: "事業所番号") var office: String
+        @Option(help: "却下の理由(事業所に表示されます) / Why (the office sees it).") var reason: String
+        @Argument(help: "事業所番号 / Office number") var office: String
 
         func run() async throws {
             let sequence = try await options.withClient { try await $0.rejectRegistration(of: office, reason: reason) }
@@ -102,9 +102,9 @@ struct License: AsyncParsableCommand {
     struct Activate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Activate a one-year licence / 有効化")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "offset (against benefit payments), invoice or waived (free pass).") var settlement = "offset"
-        @Option(help: "First day, YYYY-MM-DD (default today).") var start = ""
-        @Argument(help: "事業所番号") var offices: [String]
+        @Option(help: "offset(給付費との相殺)、invoice(請求書)または waived(免除) / offset (against benefit payments), invoice or waived (free pass).") var settlement = "offset"
+        @Option(help: "開始日 YYYY-MM-DD(既定: 今日) / First day, YYYY-MM-DD (default today).") var start = ""
+        @Argument(help: "事業所番号 / Office numbers") var offices: [String]
 
         func run() async throws {
             let kind: Renkei_V1_Settlement = switch settlement {
@@ -135,8 +135,8 @@ struct License: AsyncParsableCommand {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel at the end of the period / 解約")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "Why.") var reason: String
-        @Argument(help: "事業所番号") var office: String
+        @Option(help: "解約の理由 / Why.") var reason: String
+        @Argument(help: "事業所番号 / Office number") var office: String
 
         func run() async throws {
             let sequence = try await options.withClient { try await $0.cancelLicense(for: office, reason: reason) }
@@ -147,8 +147,8 @@ struct License: AsyncParsableCommand {
     struct Statement: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The annual offset statement as CSV (UTF-8 with BOM, for Excel) / 相殺明細")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "年度 (April to March), e.g. 2026.") var year: UInt32
-        @Option(help: "The CSV file to write.") var out: String
+        @Option(help: "年度(4月〜翌年3月)。例: 2026 / Fiscal year (April to March), e.g. 2026.") var year: UInt32
+        @Option(help: "出力する CSV ファイル / The CSV file to write.") var out: String
 
         func run() async throws {
             guard (2000...2100).contains(year) else { throw ProgramError(.badArgument, "--year \(year) is not 2000–2100") }
@@ -174,9 +174,9 @@ struct CertificateCommand: AsyncParsableCommand {
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a certificate from a CSR / 発行")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "Days valid (default: the platform's).") var days: UInt32 = 0
-        @Option(help: "Where to write the certificate and its chain (PEM).") var out: String
-        @Argument(help: "The office's CSR (PEM).") var csr: String
+        @Option(help: "有効日数(既定: 連携基盤の設定) / Days valid (default: the platform's).") var days: UInt32 = 0
+        @Option(help: "証明書と証明書チェーンの出力先(PEM) / Where to write the certificate and its chain (PEM).") var out: String
+        @Argument(help: "事業所の証明書要求 CSR(PEM) / The office's CSR (PEM).") var csr: String
 
         func run() async throws {
             let request = try LocalFiles.read(URL(fileURLWithPath: csr), limit: 64 << 10)
@@ -189,8 +189,8 @@ struct CertificateCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a certificate (effective at once) / 失効")
         @OptionGroup var options: ProfileOptions
-        @Option(help: "Why.") var reason: String
-        @Argument(help: "The serial number (hex).") var serial: String
+        @Option(help: "失効の理由 / Why.") var reason: String
+        @Argument(help: "シリアル番号(16進) / The serial number (hex).") var serial: String
 
         func run() async throws {
             let sequence = try await options.withClient { try await $0.revokeCertificate(serial: serial, reason: reason) }
@@ -202,9 +202,9 @@ struct CertificateCommand: AsyncParsableCommand {
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Offices, licences and units by prefecture / 統計 (--svg for a chart file)")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "Month YYYYMM (default: this month).") var month = ""
-    @Option(help: "Also write a bar chart of units by prefecture (SVG).") var svg: String?
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "対象年月 YYYYMM(既定: 今月) / Month YYYYMM (default: this month).") var month = ""
+    @Option(help: "都道府県別の送信単位数の棒グラフ(SVG)も出力 / Also write a bar chart of units by prefecture (SVG).") var svg: String?
+    @Flag(help: "JSON で表示 / Print JSON.") var json = false
 
     func run() async throws {
         let stats = try await options.withClient { try await $0.stats(month: month) }
@@ -233,7 +233,7 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         let (result, live) = try await StoreMaintenance.with(data: data.data) { store in
-            (try await store.verify(progress: { ProgramOutput.progress("events", Int($0), Int($1)) }), store.isLive)
+            (try await store.verify(progress: { ProgramOutput.progress("events checked", Int($0), Int($1)) }), store.isLive)
         }
         print("ログ log: \(result.events) events, root \(result.root)\(live ? " (live store: as of its last checkpoint)" : "")")
         for projection in result.projections { print("  \(projection.matches ? "一致 ok      " : "不一致 DIFFERS") \(projection.name)") }
@@ -246,7 +246,7 @@ struct Rebuild: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let replaced = try await StoreMaintenance.with(data: data.data) { try await $0.rebuild() }
+        let replaced = try await StoreMaintenance.with(data: data.data) { try await $0.rebuild(progress: { ProgramOutput.progress("events replayed", Int($0), Int($1)) }) }
         print(replaced.isEmpty ? "すべて一致 / every projection equals its rebuild" : "再構築しました / replaced: \(replaced.joined(separator: ", "))")
     }
 }
@@ -254,20 +254,22 @@ struct Rebuild: AsyncParsableCommand {
 struct View: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The platform as it was at a sequence or a time (JSON) / 時点指定の表示")
     @OptionGroup var data: DataOptions
-    @Option(help: "A sequence number, or a time (ISO 8601, e.g. 2026-11-30T09:00:00+09:00).") var at: String
+    @Option(help: "イベント番号または日時(ISO 8601) / A sequence number, or a time (ISO 8601, e.g. 2026-11-30T09:00:00+09:00).") var at: String
 
     func run() async throws {
         let sequence = UInt64(at)
         let time = sequence == nil ? ISO8601DateFormatter().date(from: at) : nil
         guard sequence != nil || time != nil else { throw ProgramError(.badArgument, "--at \(at): a sequence number or an ISO 8601 time") }
-        print(try await StoreMaintenance.with(data: data.data) { try await $0.view(at: sequence, time: time) })
+        print(try await StoreMaintenance.with(data: data.data) {
+            try await $0.view(at: sequence, time: time, progress: { ProgramOutput.progress("events replayed", Int($0), Int($1)) })
+        })
     }
 }
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A hot, compacted copy of the store / バックアップ")
     @OptionGroup var data: DataOptions
-    @Option(help: "A new folder for the copy.") var to: String
+    @Option(help: "コピー先の新しいフォルダ / A new folder for the copy.") var to: String
 
     func run() async throws {
         let live = try await StoreMaintenance.with(data: data.data) { store in
@@ -306,8 +308,8 @@ struct Retention: AsyncParsableCommand {
 struct Dump: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Events as JSON Lines / イベントの出力")
     @OptionGroup var data: DataOptions
-    @Option(help: "First sequence.") var from: UInt64 = 1
-    @Option(help: "At most this many events.") var limit = 1_000_000
+    @Option(help: "最初のイベント番号 / First sequence.") var from: UInt64 = 1
+    @Option(help: "出力する最大イベント数 / At most this many events.") var limit = 1_000_000
 
     func run() async throws {
         try await StoreMaintenance.with(data: data.data) { store in

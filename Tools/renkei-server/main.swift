@@ -18,17 +18,17 @@ struct RenkeiServerCommand: AsyncParsableCommand {
         Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad configuration; 3 a file or the data folder cannot be used.
         """)
 
-    @Option(help: "A JSON configuration file.") var config: String?
-    @Option(help: "development or production.") var mode: String?
-    @Option(help: "The data folder (default renkei-data).") var data: String?
-    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
-    @Option(help: "Port (default 7443; 0: any free port).") var port: Int?
-    @Option(help: "PEM: the server certificate and the intermediate.") var certificate: String?
-    @Option(help: "PEM: the server certificate's key.") var key: String?
-    @Option(help: "PEM: the platform CA (root, intermediate).") var ca: String?
-    @Option(help: "PEM: the intermediate's key (issue certificates, publish the CRL).") var caKey: String?
-    @Option(help: "Port of the Prometheus /metrics endpoint.") var metricsPort: Int?
-    @Option(help: "Log level: error, warning, info, debug.") var logLevel = "info"
+    @Option(help: "JSON 形式の設定ファイル / A JSON configuration file.") var config: String?
+    @Option(help: "development(開発)または production(本番) / development or production.") var mode: String?
+    @Option(help: "データフォルダ(既定 renkei-data) / The data folder (default renkei-data).") var data: String?
+    @Option(help: "待ち受けるアドレス(既定 127.0.0.1) / Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "ポート番号(既定 7443、0: 空いている任意のポート) / Port (default 7443; 0: any free port).") var port: Int?
+    @Option(help: "PEM: サーバー証明書と中間 CA 証明書 / PEM: the server certificate and the intermediate.") var certificate: String?
+    @Option(help: "PEM: サーバー証明書の秘密鍵 / PEM: the server certificate's key.") var key: String?
+    @Option(help: "PEM: 連携基盤の CA(ルート・中間) / PEM: the platform CA (root, intermediate).") var ca: String?
+    @Option(help: "PEM: 中間 CA の秘密鍵(証明書の発行・CRL の公開用) / PEM: the intermediate's key (issue certificates, publish the CRL).") var caKey: String?
+    @Option(help: "Prometheus /metrics エンドポイントのポート / Port of the Prometheus /metrics endpoint.") var metricsPort: Int?
+    @Option(help: "ログレベル: error、warning、info、debug / Log level: error, warning, info, debug.") var logLevel = "info"
 
     func settings() throws(ProgramError) -> HostConfiguration {
         var settings = try HostConfiguration.load(file: config)

@@ -17,11 +17,11 @@ struct AuditExport: AsyncParsableCommand {
         commandName: "export",
         abstract: "Export events with inclusion proofs and a signed checkpoint / 証跡の出力 (JSON Lines; --csv for Excel)")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "Only events that concern this office (事業所番号).") var office: String?
-    @Option(help: "First event sequence (default 1).") var from: UInt64 = 0
-    @Option(help: "Last event sequence (default: the latest).") var to: UInt64 = 0
-    @Option(help: "The JSON Lines file to write.") var out: String
-    @Option(help: "Also write a CSV (UTF-8 with BOM, for Excel).") var csv: String?
+    @Option(help: "指定した事業所番号に関わるイベントのみ / Only events that concern this office.") var office: String?
+    @Option(help: "最初のイベント番号(既定 1) / First event sequence (default 1).") var from: UInt64 = 0
+    @Option(help: "最後のイベント番号(既定: 最新) / Last event sequence (default: the latest).") var to: UInt64 = 0
+    @Option(help: "出力する JSON Lines ファイル / The JSON Lines file to write.") var out: String
+    @Option(help: "CSV も出力(BOM 付き UTF-8、Excel 用) / Also write a CSV (UTF-8 with BOM, for Excel).") var csv: String?
 
     func run() async throws {
         guard to == 0 || from <= to else { throw ProgramError(.badArgument, "--from \(from) is after --to \(to)") }
@@ -51,9 +51,9 @@ struct AuditVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Verify an export offline / 証跡の検証(オフライン)",
         discussion: "Checks the checkpoint certificate against the platform CA, the checkpoint's signature, every event's inclusion proof, each line against its record, and every upload's sender signature. Exit 0 when all verify, 6 when something does not.")
-    @Option(help: "Profile folder whose platform CA to use (or --ca).") var profile: String?
-    @Option(help: "The platform CA certificates (PEM).") var ca: String?
-    @Argument(help: "The export (JSON Lines).") var file: String
+    @Option(help: "連携基盤の CA 証明書を読む利用者設定のフォルダ(または --ca) / Profile folder whose platform CA to use (or --ca).") var profile: String?
+    @Option(help: "連携基盤の CA 証明書(PEM) / The platform CA certificates (PEM).") var ca: String?
+    @Argument(help: "出力した証跡(JSON Lines) / The export (JSON Lines).") var file: String
 
     func run() throws {
         let caPEM: String
@@ -74,8 +74,8 @@ struct AuditConsistency: AsyncParsableCommand {
         commandName: "consistency",
         abstract: "Prove the log only grew between two exports / 二つの証跡の間でログが追記のみであることの確認")
     @OptionGroup var options: ProfileOptions
-    @Argument(help: "The older export.") var older: String
-    @Argument(help: "The newer export.") var newer: String
+    @Argument(help: "古い方の証跡 / The older export.") var older: String
+    @Argument(help: "新しい方の証跡 / The newer export.") var newer: String
 
     func run() async throws {
         let profile = try options.load()

@@ -8,7 +8,7 @@ import SwiftProtobuf
 
 /// Where the identity lives, shared by every network command.
 struct ProfileOptions: ParsableArguments {
-    @Option(help: "Profile folder (key, certificate, platform CA, server) / 利用者設定のフォルダ. Default: $RENKEI_PROFILE, else ~/.renkei")
+    @Option(help: "利用者設定のフォルダ(鍵・証明書・連携基盤の CA・接続先)。既定: $RENKEI_PROFILE、なければ ~/.renkei / Profile folder (key, certificate, platform CA, server). Default: $RENKEI_PROFILE, else ~/.renkei")
     var profile: String?
 
     func load() throws(ProgramError) -> ClientProfile { try ClientProfile(folder: ClientProfile.folder(profile)) }
@@ -30,13 +30,13 @@ struct Init: AsyncParsableCommand {
         or renkei init --p12 FILE --server HOST:PORT --ca platform-ca.pem             (import a PKCS#12; password from $RENKEI_P12_PASSWORD or --password)
         """)
     @OptionGroup var options: ProfileOptions
-    @Option(help: "事業所番号 (10 digits), or the operator's or auditor's number.") var office: String?
-    @Option(help: "office, operator or auditor.") var role = "office"
-    @Option(help: "The platform server, HOST:PORT.") var server: String?
-    @Option(help: "The platform CA certificates (PEM file).") var ca: String?
-    @Option(help: "Install the certificate the operator issued (PEM file).") var certificate: String?
-    @Option(help: "Import a PKCS#12 (.p12) file instead.") var p12: String?
-    @Option(help: "The PKCS#12 password (prefer $RENKEI_P12_PASSWORD).") var password: String?
+    @Option(help: "事業所番号(10桁)、または運用者・監査人の番号 / Office number (10 digits), or the operator's or auditor's number.") var office: String?
+    @Option(help: "office(事業所)、operator(運用者)または auditor(監査人) / office, operator or auditor.") var role = "office"
+    @Option(help: "連携基盤のサーバー(HOST:PORT) / The platform server, HOST:PORT.") var server: String?
+    @Option(help: "連携基盤の CA 証明書(PEM ファイル) / The platform CA certificates (PEM file).") var ca: String?
+    @Option(help: "運用者が発行した証明書を登録(PEM ファイル) / Install the certificate the operator issued (PEM file).") var certificate: String?
+    @Option(help: "代わりに PKCS#12(.p12)ファイルを取り込む / Import a PKCS#12 (.p12) file instead.") var p12: String?
+    @Option(help: "PKCS#12 のパスワード($RENKEI_P12_PASSWORD を推奨) / The PKCS#12 password (prefer $RENKEI_P12_PASSWORD).") var password: String?
 
     func run() async throws {
         let folder = ClientProfile.folder(options.profile)
@@ -70,13 +70,13 @@ struct Init: AsyncParsableCommand {
 struct Register: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply for use of the platform / 利用申請")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "事業所名") var name: String
-    @Option(help: "サービス種類コード (repeat for several), e.g. 43 or 11") var serviceKind: [String]
-    @Option(help: "都道府県コード 1–47") var prefecture: UInt32
-    @Option(help: "担当者名") var contact = ""
-    @Option(help: "電話番号") var phone = ""
-    @Option(help: "メールアドレス") var email = ""
-    @Option(help: "電子請求受付システムのログインID (1–32 characters)") var billingLogin: String
+    @Option(help: "事業所名 / Office name") var name: String
+    @Option(help: "サービス種類コード(複数なら繰り返し指定)。例: 43、11 / Service kind code (repeat for several), e.g. 43 or 11") var serviceKind: [String]
+    @Option(help: "都道府県コード 1–47 / Prefecture code 1–47") var prefecture: UInt32
+    @Option(help: "担当者名 / Contact person") var contact = ""
+    @Option(help: "電話番号 / Phone number") var phone = ""
+    @Option(help: "メールアドレス / Email address") var email = ""
+    @Option(help: "電子請求受付システムのログインID(1–32文字) / Login ID of the electronic claims system (1–32 characters)") var billingLogin: String
 
     func run() async throws {
         var request = Renkei_V1_RequestRegistrationRequest()
@@ -99,8 +99,8 @@ struct Send: AsyncParsableCommand {
         abstract: "Check, sign and send files / 送信(連番ごとに送信単位にまとめ、検証・署名して送信)",
         discussion: "Files sharing a 連番 form one send unit; its recipient is the one the names give. Sending the same files again returns the first receipt (no double send).")
     @OptionGroup var options: ProfileOptions
-    @Flag(help: "Print the receipts as JSON.") var json = false
-    @Argument(help: "Standard CSV files (and PDF, JPEG or PNG attachments of one unit).") var files: [String]
+    @Flag(help: "受付結果を JSON で表示 / Print the receipts as JSON.") var json = false
+    @Argument(help: "標準仕様の CSV ファイル(同じ送信単位の PDF・JPEG・PNG 添付も可) / Standard CSV files (and PDF, JPEG or PNG attachments of one unit).") var files: [String]
 
     func run() async throws {
         try await options.withClient { profile, client in
@@ -124,12 +124,12 @@ struct Send: AsyncParsableCommand {
 // MARK: - inbox, sent, show
 
 struct MailboxOptions: ParsableArguments {
-    @Option(help: "unread, downloaded, withdrawn or purged.") var status: String?
-    @Option(help: "Service month YYYYMM.") var month: String?
-    @Option(help: "The other office's 事業所番号.") var partner: String?
-    @Option(help: "Rows per page (1–1000).") var limit: UInt32 = 50
-    @Option(help: "Page token from the previous listing.") var page: String?
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "unread(未読)、downloaded(ダウンロード済)、withdrawn(取下げ)または purged(削除済) / unread, downloaded, withdrawn or purged.") var status: String?
+    @Option(help: "サービス提供年月 YYYYMM / Service month YYYYMM.") var month: String?
+    @Option(help: "相手の事業所番号 / The other office's number.") var partner: String?
+    @Option(help: "1ページの件数(1–1000) / Rows per page (1–1000).") var limit: UInt32 = 50
+    @Option(help: "前の一覧に表示されたページトークン / Page token from the previous listing.") var page: String?
+    @Flag(help: "JSON で表示 / Print JSON.") var json = false
 
     func request() throws(ProgramError) -> Renkei_V1_ListMailboxRequest {
         var request = Renkei_V1_ListMailboxRequest()
@@ -181,8 +181,8 @@ struct Sent: AsyncParsableCommand {
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "One unit in detail / 受信データ詳細確認・送信済データ詳細確認")
     @OptionGroup var options: ProfileOptions
-    @Flag(help: "Print JSON.") var json = false
-    @Argument(help: "The unit's ID (from inbox or sent).") var id: UInt64
+    @Flag(help: "JSON で表示 / Print JSON.") var json = false
+    @Argument(help: "送信単位の ID(受信一覧・送信済一覧で確認) / The unit's ID (from inbox or sent).") var id: UInt64
 
     func run() async throws {
         let (detail, checked) = try await options.withClient { _, client in
@@ -202,9 +202,9 @@ struct Download: AsyncParsableCommand {
         abstract: "Download a unit's files, verified, and acknowledge / ダウンロード(ハッシュと署名を検証し受信を記録)",
         discussion: "Files are written under their standard names only when every hash and the sender's signature verify. --unread downloads every unread unit.")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "Folder to write into (created if missing).") var to = "."
-    @Flag(help: "Every unread unit in the inbox / 未読をすべて") var unread = false
-    @Argument(help: "The unit's ID (from inbox).") var id: UInt64?
+    @Option(help: "保存先フォルダ(なければ作成) / Folder to write into (created if missing).") var to = "."
+    @Flag(help: "受信一覧の未読をすべて / Every unread unit in the inbox") var unread = false
+    @Argument(help: "送信単位の ID(受信一覧で確認) / The unit's ID (from inbox).") var id: UInt64?
 
     func validate() throws {
         guard (id == nil) != (!unread) else { throw ValidationError("Give a unit ID or --unread.") }
@@ -241,8 +241,8 @@ struct Download: AsyncParsableCommand {
 struct Withdraw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Withdraw a unit you sent, before it is downloaded / 取下げ")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "Why (recorded for the recipient and the audit).") var reason = "取下げ"
-    @Argument(help: "The unit's ID.") var id: UInt64
+    @Option(help: "取下げの理由(受信側と監査記録に残ります) / Why (recorded for the recipient and the audit).") var reason = "取下げ"
+    @Argument(help: "送信単位の ID / The unit's ID.") var id: UInt64
 
     func run() async throws {
         let sequence = try await options.withClient { _, client in try await client.withdraw(unit: id, reason: reason) }
@@ -253,9 +253,9 @@ struct Withdraw: AsyncParsableCommand {
 struct Subscribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print mailbox events as they arrive / 受信通知(追いつき、その後リアルタイム)")
     @OptionGroup var options: ProfileOptions
-    @Option(help: "Start after this cursor (0: from the beginning).") var after: UInt64 = 0
-    @Option(help: "Stop after this many events (0: run until interrupted).") var count = 0
-    @Flag(help: "Print JSON Lines.") var json = false
+    @Option(help: "このカーソルの次から開始(0: 最初から) / Start after this cursor (0: from the beginning).") var after: UInt64 = 0
+    @Option(help: "この件数で終了(0: 中断するまで続ける) / Stop after this many events (0: run until interrupted).") var count = 0
+    @Flag(help: "JSON Lines で表示 / Print JSON Lines.") var json = false
 
     func run() async throws {
         try await options.withClient { _, client in

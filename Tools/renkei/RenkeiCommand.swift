@@ -36,16 +36,16 @@ struct Check: ParsableCommand {
         the originals are never changed. Exit status: 0 no errors, 1 errors, 2 usage, 3 a file or folder cannot be read.
         """)
 
-    @Flag(help: "Print the findings as JSON.")
+    @Flag(help: "指摘事項を JSON で表示 / Print the findings as JSON.")
     var json = false
 
-    @Option(help: "Language of the messages: ja, en or both.")
+    @Option(help: "メッセージの言語: ja、en または both / Language of the messages: ja, en or both.")
     var lang: ReportLanguage = .ja
 
-    @Option(help: "Write corrected copies into this folder (never in place) / 修正したコピーの出力先")
+    @Option(help: "修正したコピーの出力先フォルダ(元のファイルは変更しません) / Write corrected copies into this folder (never in place)")
     var fixTo: String?
 
-    @Argument(help: "Files or folders to check.")
+    @Argument(help: "確認するファイルまたはフォルダ / Files or folders to check.")
     var files: [String]
 
     func validate() throws {
@@ -96,25 +96,25 @@ struct Check: ParsableCommand {
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write generated send units (test data) into a folder.")
 
-    @Option(help: "Seed: the same seed writes the same bytes.")
+    @Option(help: "シード値: 同じシードなら同じ内容を出力 / Seed: the same seed writes the same bytes.")
     var seed: UInt64 = 1
 
-    @Option(help: "Number of users (per care-management office).")
+    @Option(help: "利用者数(居宅介護支援事業所ごと) / Number of users (per care-management office).")
     var users = 20
 
-    @Option(help: "Number of care-management offices, each with its own seed (seed, seed+1, …) and service offices.")
+    @Option(help: "居宅介護支援事業所の数(それぞれ別のシード seed, seed+1, … とサービス事業所を持つ) / Number of care-management offices, each with its own seed (seed, seed+1, …) and service offices.")
     var offices = 1
 
-    @Option(help: "Service month, YYYYMM.")
+    @Option(help: "サービス提供年月 YYYYMM / Service month, YYYYMM.")
     var month = "202506"
 
-    @Option(help: "Output folder (created if missing).")
+    @Option(help: "出力先フォルダ(なければ作成) / Output folder (created if missing).")
     var output: String
 
-    @Option(help: "Write one file of this kind (UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO) instead of send units.")
+    @Option(help: "送信単位の代わりに、この種類のファイルを1つ出力 / Write one file of this kind (UPPLAN, UPSIKYU, UPJSK, UPHOSOKU, UP1KYO, UP2KYO, UP3KYO) instead of send units.")
     var kind: String?
 
-    @Option(help: "With --kind: the file's approximate size in bytes.")
+    @Option(help: "--kind と併用: ファイルのおおよそのサイズ(バイト) / With --kind: the file's approximate size in bytes.")
     var size = 10_240
 
     func validate() throws {

@@ -84,7 +84,9 @@ extension Platform {
     ///
     /// Pipelined: while the projection groups fold one page of events, each on its own task, the next page
     /// is read and decoded.
-    static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096) async throws -> RebuiltProjections {
+    /// `progress` is called after each page with the events folded and `end`.
+    static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096,
+                        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         let state = RebuildState(spaces: ProjectionSpaces.all)
         var next = SequenceNumber.first
         var folding: Task<Void, any Error>?
@@ -107,6 +109,7 @@ extension Platform {
                 }
             }
             next = last.sequence.next
+            progress?(last.sequence.rawValue, end.rawValue)
         }
         try await folding?.value
         return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), state: state)
@@ -118,10 +121,12 @@ extension Platform {
         try await guarded { try await store.read { snapshot in try await Self.compareProjections(in: snapshot) } }
     }
 
-    /// The same on any snapshot (a read-only open of a live store, for the operator's `verify`).
-    public static func compareProjections(in snapshot: any StoreSnapshot) async throws -> [ProjectionComparison] {
+    /// The same on any snapshot (a read-only open of a live store, for the operator's `verify`); `progress`
+    /// follows the replay (events folded, last event).
+    public static func compareProjections(in snapshot: any StoreSnapshot,
+                                          progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> [ProjectionComparison] {
         let end = try await snapshot.latestSequence()
-        let rebuilt = try await rebuild(through: end, in: snapshot).digests
+        let rebuilt = try await rebuild(through: end, in: snapshot, progress: progress).digests
         var comparisons: [ProjectionComparison] = []
         for space in ProjectionSpaces.all {
             comparisons.append(ProjectionComparison(space: space, live: try await snapshot.digest(of: space), rebuilt: rebuilt[space]!))
@@ -133,11 +138,11 @@ extension Platform {
     /// returns the key spaces replaced. For a store no server is writing: each space is written in pages of
     /// `pageSize` entries (a large projection does not fit one write), so an interrupted rebuild leaves a
     /// projection that `verifyProjections` reports and a second rebuild replaces.
-    public func rebuildProjections(pageSize: Int = 10_000) async throws(DomainError) -> [KeySpace] {
+    public func rebuildProjections(pageSize: Int = 10_000, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws(DomainError) -> [KeySpace] {
         try await guarded {
             let (end, rebuilt, differing) = try await store.read { snapshot in
                 let end = try await snapshot.latestSequence()
-                let rebuilt = try await Self.rebuild(through: end, in: snapshot)
+                let rebuilt = try await Self.rebuild(through: end, in: snapshot, progress: progress)
                 var differing: [KeySpace] = []
                 for space in ProjectionSpaces.all where try await snapshot.digest(of: space) != rebuilt.digests[space] { differing.append(space) }
                 return (end, rebuilt, differing)
@@ -197,8 +202,9 @@ extension Platform {
         }
     }
 
-    /// The view after event `sequence` (clamped to the log) from any snapshot.
-    public static func view(asOf sequence: SequenceNumber, in snapshot: any StoreSnapshot) async throws -> RebuiltProjections {
-        try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot)
+    /// The view after event `sequence` (clamped to the log) from any snapshot; `progress` follows the replay.
+    public static func view(asOf sequence: SequenceNumber, in snapshot: any StoreSnapshot,
+                            progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
+        try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot, progress: progress)
     }
 }
