@@ -69,7 +69,8 @@ let package = Package(
         // The LMDB store: the event log, blobs, Merkle nodes, key spaces, the group-commit writer, tail.
         .target(
             name: "RenkeiLog",
-            dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto"]
+            dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto",
+                           .product(name: "Metrics", package: "swift-metrics")]
         ),
 
         // The domain: commands → events (protobuf bodies), projections, rebuild. Reaches storage only through

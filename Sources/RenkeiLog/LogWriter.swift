@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RenkeiLMDB
 import RenkeiModel
 import RenkeiStore
@@ -238,6 +239,8 @@ final class LogWriter: @unchecked Sendable {
             let set = ChangeSet(tables: tables, groups: stage.group...stage.group, walEnd: walHead, latest: newState.latest)
             stage.set = set
             inflight.append(set)
+            // Writes per durable group (swift-metrics; a no-op unless the program bootstrapped a backend).
+            Recorder(label: "renkei_group_commit_size").record(batch.count)
         }
         state = newState
         condition.lock()

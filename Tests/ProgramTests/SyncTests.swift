@@ -144,13 +144,9 @@ struct SeededGenerator: RandomNumberGenerator {
 /// it that names the cause (line and column for the standard's errors), and the good unit beside them is sent.
 @Suite struct SyncRejectionTests {
     @Test func refusedFilesMoveToRejectedWithTheirFindings() throws {
-        let folder = try Programs.temporaryFolder("sync-reject")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
-        defer { server.stop() }
-        try server.enrolDemoOffices(in: folder)
-        let outbox = folder.appendingPathComponent("outbox"), inbox = folder.appendingPathComponent("inbox")
-        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        let platform = try SyncPlatform("sync-reject")
+        defer { withExtendedLifetime(platform) {} }
+        let (folder, server, outbox, inbox) = (platform.folder, platform.server, platform.outbox, platform.inbox)
         // A good 予定 unit; the same unit with an impossible date (June 31st) under another 連番; another office's 実績.
         let good = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103001", from: "20250525103000")
         var broken = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103002", from: "20250525103000")
@@ -183,13 +179,9 @@ struct SeededGenerator: RandomNumberGenerator {
 /// A send unit whose files arrive one by one is sent once, whole: files of an incomplete unit wait.
 @Suite struct SyncWholeUnitTests {
     @Test func anIncompleteUnitWaitsForItsLastFile() throws {
-        let folder = try Programs.temporaryFolder("sync-whole")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
-        defer { server.stop() }
-        try server.enrolDemoOffices(in: folder)
-        let outbox = folder.appendingPathComponent("outbox"), inbox = folder.appendingPathComponent("inbox")
-        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        let platform = try SyncPlatform("sync-whole")
+        defer { withExtendedLifetime(platform) {} }
+        let (folder, server, outbox, inbox) = (platform.folder, platform.server, platform.outbox, platform.inbox)
         let unit = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103000", from: "20250525103000")
         let pass = ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path, "--profile", server.profile("kyotaku")]
         // 第6表 and 第7表 are there, 利用者補足情報 not yet: nothing is sent.
@@ -202,5 +194,27 @@ struct SeededGenerator: RandomNumberGenerator {
         let sent = try Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
         #expect(sent.output.components(separatedBy: "\"unit_id\"").count - 1 == 1, "\(sent)")
         #expect(sent.output.contains("\"file_count\":3"), "\(sent)")
+    }
+}
+
+/// A development server with both demo offices enrolled, and an empty outbox and inbox beside it.
+final class SyncPlatform {
+    let folder: URL
+    let server: ServerProcess
+    let outbox: URL
+    let inbox: URL
+
+    init(_ label: String) throws {
+        folder = try Programs.temporaryFolder(label)
+        server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
+        try server.enrolDemoOffices(in: folder)
+        outbox = folder.appendingPathComponent("outbox")
+        inbox = folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(at: folder)
     }
 }

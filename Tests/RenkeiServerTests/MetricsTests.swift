@@ -40,6 +40,7 @@ import Glibc
         #expect((value("renkei_uploads_total") ?? 0) >= 1)
         #expect((value("renkei_upload_bytes_total") ?? 0) >= Double(plan.outgoing.reduce(0) { $0 + $1.bytes.count }))
         #expect(text.contains("renkei_commit_latency"))
+        #expect(text.contains("renkei_group_commit_size"), "writes per durable group, from the store's writer")
         #expect(text.contains(#"renkei_refusals_total{code="1016""#))
         await sender.close()
         await platform.stop()
