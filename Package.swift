@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "RenkeiClient", targets: ["RenkeiClient"]),
         .library(name: "RenkeiOffice", targets: ["RenkeiOffice"]),
         .library(name: "RenkeiHost", targets: ["RenkeiHost"]),
+        .library(name: "RenkeiUI", targets: ["RenkeiUI"]),
         .executable(name: "renkei", targets: ["renkei"]),
         .executable(name: "renkei-server", targets: ["renkei-server"]),
         .executable(name: "renkei-admin", targets: ["renkei-admin"]),
@@ -41,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -144,11 +147,24 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
 
+        // The office's screens (`renkei ui`): a local web application (Hummingbird 2, mustache templates,
+        // server-sent events) over RenkeiClient with the office's identity.
+        .target(
+            name: "RenkeiUI",
+            dependencies: ["RenkeiClient", "RenkeiAPI", "RenkeiOffice", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Mustache", package: "swift-mustache"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Templates"), .copy("Static")]
+        ),
+
         // The programs: argument parsing, then one call into a library.
         .executableTarget(
             name: "renkei",
-            dependencies: ["CarePlanStandard", "RenkeiModel", "RenkeiOffice", "RenkeiClient", "RenkeiAPI",
+            dependencies: ["CarePlanStandard", "RenkeiModel", "RenkeiOffice", "RenkeiClient", "RenkeiAPI", "RenkeiUI",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Tools/renkei"
         ),
@@ -221,6 +237,7 @@ let package = Package(
         ),
         // The programs run as child processes, end to end (their binaries are built with the tests).
         .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard"]),
+        .testTarget(name: "RenkeiUITests", dependencies: ["RenkeiUI", "RenkeiAPI", "CarePlanStandard"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]
 )

@@ -59,6 +59,11 @@ public final class RenkeiClient: Sendable {
         connections = Task { try await grpc.runConnections() }
     }
 
+    /// Ends this client's subscriptions (their streams finish); other calls go on.
+    public func cancelSubscriptions() {
+        subscriptions.cancelAll()
+    }
+
     /// Ends this client's subscriptions and closes the connection once other calls in flight have finished.
     public func close() async {
         subscriptions.cancelAll()

@@ -16,10 +16,10 @@ struct RenkeiCommand: AsyncParsableCommand {
         Errors print a number (2000s: this program, 1000s: the platform, 500s: the store) in Japanese and English.
         """,
         subcommands: [Init.self, Register.self, Send.self, Inbox.self, Sent.self, Show.self, Download.self, Withdraw.self,
-                      Subscribe.self, Sync.self, Check.self, Savings.self, Audit.self, Generate.self])
+                      Subscribe.self, Sync.self, UI.self, Check.self, Savings.self, Audit.self, Generate.self])
 
     func run() async throws {
-        throw ValidationError("Choose a command (renkei --help) / コマンドを指定してください: init, register, send, inbox, sent, show, download, withdraw, subscribe, sync, check, savings, audit, generate.")
+        throw ValidationError("Choose a command (renkei --help) / コマンドを指定してください: init, register, send, inbox, sent, show, download, withdraw, subscribe, sync, ui, check, savings, audit, generate.")
     }
 }
 

@@ -1,0 +1,23 @@
+// 受信一覧: new units arrive without a reload (server-sent events from the mailbox subscription).
+(function () {
+  var table = document.getElementById("units");
+  if (!table || !table.dataset.events) return;
+  var live = document.getElementById("live");
+  var source = new EventSource(table.dataset.events);
+  source.addEventListener("received", function (message) {
+    var unit = JSON.parse(message.data);
+    var body = table.tBodies[0];
+    var empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    var row = body.insertRow(0);
+    row.className = "new";
+    [unit.arrived, unit.partner, unit.type, unit.month, unit.files, unit.status].forEach(function (text) {
+      row.insertCell().textContent = text;
+    });
+    var link = document.createElement("a");
+    link.href = unit.href;
+    link.textContent = "詳細 " + unit.id;
+    row.insertCell().appendChild(link);
+    if (live) live.textContent = "新しい送信単位を受信しました(" + unit.partner + ")";
+  });
+})();

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// `renkei ui` as a browser reaches it (over HTTP with curl): the session token, 受信一覧 with a unit arriving
+/// live, 受信データ詳細確認 with the standard's column names and the signature check, a file's download
+/// (byte-identical, acknowledged), 「すべて保存」, and 送信済データ詳細確認 showing the download time.
+@Suite struct WebScreensTests {
+    /// A `renkei ui` child process; `base` is the address it printed, without the page.
+    final class Screens {
+        let process = Process()
+        let base: String
+
+        init(profile: String, inbox: URL, folder: URL) throws {
+            process.executableURL = Programs.binaries.appendingPathComponent("renkei")
+            process.arguments = ["ui", "--port", "0", "--profile", profile, "--inbox", inbox.path]
+            process.currentDirectoryURL = folder
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line: [UInt8] = []
+            while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != 0x0A { line.append(byte) }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let start = text.range(of: "http://"), let end = text.range(of: "/inbox", range: start.upperBound..<text.endIndex) else {
+                process.terminate()
+                throw ServerProcess.ServerDidNotStart(output: text)
+            }
+            base = String(text[start.lowerBound..<end.lowerBound])
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// `curl` for one request: the body and the status.
+    static func fetch(_ url: String, method: String = "GET", to file: URL? = nil) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
+        if let file { arguments = ["-s", "-X", method, "-o", file.path, "-w", "\n%{http_code}", url] }
+        let run = try Programs.run("/usr/bin/curl", arguments, in: FileManager.default.temporaryDirectory)
+        let status = Int(run.output.split(separator: "\n").last ?? "") ?? 0
+        return (status, String(run.output.dropLast(String(status).count)))
+    }
+
+    @Test func theOfficeScreensOverHTTP() throws {
+        let platform = try SyncPlatform("screens")
+        defer { withExtendedLifetime(platform) {} }
+        let (folder, server) = (platform.folder, platform.server)
+        let saved = folder.appendingPathComponent("saved")
+        let screens = try Screens(profile: server.profile("houmon"), inbox: saved, folder: folder)
+
+        // Without the session token: a page that says so, in Japanese, and nothing else.
+        let host = String(screens.base[..<(screens.base.lastIndex(of: "/") ?? screens.base.endIndex)])
+        let refused = try Self.fetch(host + "/inbox")
+        #expect(refused.status == 403 && refused.body.contains("セッショントークン"), "\(refused)")
+
+        // A unit sent while 受信一覧 is open arrives on the event stream the page listens to.
+        let events = Process()
+        events.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        events.arguments = ["-sN", "--max-time", "20", screens.base + "/events"]
+        let stream = Pipe()
+        events.standardOutput = stream
+        try events.run()
+        defer { events.terminate() }
+        // The stream's first comment says it is open (so the send below comes after the subscription's start).
+        var opened = Data()
+        while !String(decoding: opened, as: UTF8.self).contains(": renkei") {
+            let chunk = stream.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            opened += chunk
+        }
+        let plan = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103000", from: "20250525103000")
+        for (name, bytes) in plan { try bytes.write(to: folder.appendingPathComponent(name)) }
+        let sent = try Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + plan.map { folder.appendingPathComponent($0.0).path },
+                                    in: folder)
+        let unit = try #require(EndToEndTests.unitID(in: sent.output), "\(sent)")
+        var live = String(decoding: opened, as: UTF8.self)
+        while !live.contains("event: received") {
+            let chunk = stream.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            live += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(live.contains("event: received") && live.contains("\"id\":\(unit)") && live.contains("1310000001"), "\(live)")
+
+        // 受信一覧: the unit, unread, with its sender and type; the status filter keeps or drops it.
+        let inbox = try Self.fetch(screens.base + "/inbox")
+        #expect(inbox.status == 200 && inbox.body.contains("/inbox/\(unit)") && inbox.body.contains("未読") && inbox.body.contains("予定"), "\(inbox)")
+        #expect(try Self.fetch(screens.base + "/inbox?status=downloaded").body.contains("/inbox/\(unit)") == false)
+
+        // 受信データ詳細確認: files with hashes, the signature verified here, each CSV under the standard's column names.
+        let detail = try Self.fetch(screens.base + "/inbox/\(unit)")
+        #expect(detail.status == 200 && detail.body.contains("class=\"verified\""), "\(detail.body.prefix(3000))")
+        for text in ["サービス利用票", "CSVバージョン", "被保険者番号", "見本　一郎"] { #expect(detail.body.contains(text), "\(text)") }
+        // Viewing does not acknowledge.
+        #expect(try Self.fetch(screens.base + "/inbox?status=unread").body.contains("/inbox/\(unit)"))
+
+        // One file: the bytes as sent, and the download is recorded.
+        let (name, bytes) = try #require(plan.first { $0.0.hasPrefix("UPPLAN_") })
+        let downloaded = folder.appendingPathComponent("browser-download.csv")
+        #expect(try Self.fetch(screens.base + "/inbox/\(unit)/files/\(name)", to: downloaded).status == 200)
+        #expect(try Data(contentsOf: downloaded) == bytes)
+        // 「すべて保存」: every file into the office's folder, verified, whole.
+        let all = try Self.fetch(screens.base + "/inbox/\(unit)/download", method: "POST")
+        #expect(all.status == 200 && all.body.contains("3 件のファイルを"), "\(all.body.prefix(2000))")
+        for (name, bytes) in plan { #expect(try Data(contentsOf: saved.appendingPathComponent(name)) == bytes, "\(name)") }
+
+        // 送信済データ詳細確認 (the sender's screens): ダウンロード済, with the time.
+        let senderScreens = try Screens(profile: server.profile("kyotaku"), inbox: folder.appendingPathComponent("k"), folder: folder)
+        let sentList = try Self.fetch(senderScreens.base + "/sent")
+        #expect(sentList.body.contains("ダウンロード済") && sentList.body.contains("/sent/\(unit)"), "\(sentList)")
+        let sentDetail = try Self.fetch(senderScreens.base + "/sent/\(unit)")
+        #expect(sentDetail.body.contains("まだダウンロードされていません") == false && sentDetail.body.contains("ダウンロード日時"), "\(sentDetail.body.prefix(2000))")
+
+        // A unit that is not this office's: the platform's refusal, in Japanese, on a page.
+        let missing = try Self.fetch(screens.base + "/inbox/999999")
+        #expect(missing.status == 422 && missing.body.contains("role=\"alert\""), "\(missing)")
+        #expect(try Self.fetch(screens.base + "/static/style.css").status == 200)
+    }
+}
