@@ -16,7 +16,7 @@ public struct SendPlan: Sendable {
         public let recipient: String
         /// The files, in the order given.
         public let files: [OutgoingFile]
-        /// Where each file was read from (the same order).
+        /// Where each file was read from (the same order; empty for files held in memory).
         public let paths: [URL]
 
         /// The idempotency key: the same recipient, 連番 and file bytes always give the same key, so sending
@@ -40,19 +40,29 @@ public struct SendPlan: Sendable {
     /// The most files one command sends.
     public static let maximumFiles = 10_000
 
-    /// Groups `paths` for `sender`. Folders are not taken (name their files); anything else wrong is `badSendFiles`.
+    /// Groups the files at `paths` for `sender`. Folders are not taken (name their files); anything else wrong is `badSendFiles`.
     public init(paths: [URL], sender: String) throws(ProgramError) {
         guard !paths.isEmpty else { throw ProgramError(.badSendFiles, "no files given / ファイルを指定してください") }
         guard paths.count <= Self.maximumFiles else {
             throw ProgramError(.badSendFiles, "\(paths.count) files; at most \(Self.maximumFiles) at once")
         }
+        var files: [(OutgoingFile, URL?)] = []
+        for path in paths { files.append((OutgoingFile(name: path.lastPathComponent, bytes: try LocalFiles.read(path, limit: Self.maximumFileBytes)), path)) }
+        try self.init(grouping: files, sender: sender)
+    }
+
+    /// Groups files held in memory (the screens' uploads) for `sender`.
+    public init(files: [OutgoingFile], sender: String) throws(ProgramError) {
+        guard !files.isEmpty else { throw ProgramError(.badSendFiles, "no files given / ファイルを指定してください") }
+        try self.init(grouping: files.map { ($0, nil) }, sender: sender)
+    }
+
+    private init(grouping given: [(file: OutgoingFile, path: URL?)], sender: String) throws(ProgramError) {
         var bySerial: [String: (recipient: String, files: [OutgoingFile], paths: [URL])] = [:]
         var order: [String] = []
-        var attachments: [(OutgoingFile, URL)] = []
-        for path in paths {
-            let bytes = try LocalFiles.read(path, limit: Self.maximumFileBytes)
-            let name = path.lastPathComponent
-            let file = OutgoingFile(name: name, bytes: bytes)
+        var attachments: [(OutgoingFile, URL?)] = []
+        for (file, path) in given {
+            let name = file.name
             guard let parsed = try? FileName.parse(name) else {
                 guard Self.isAttachment(name) else {
                     throw ProgramError(.badSendFiles, "\(name): the name is not a standard file name (NAME-1), nor a PDF, JPEG or PNG attachment / 標準仕様のファイル名ではありません (renkei check で確認できます)")
@@ -72,10 +82,10 @@ public struct SendPlan: Sendable {
                     throw ProgramError(.badSendFiles, "\(name) is given twice / 同じファイルが二度指定されています")
                 }
                 unit.files.append(file)
-                unit.paths.append(path)
+                if let path { unit.paths.append(path) }
                 bySerial[serial] = unit
             } else {
-                bySerial[serial] = (parsed.recipient.rawValue, [file], [path])
+                bySerial[serial] = (parsed.recipient.rawValue, [file], path.map { [$0] } ?? [])
                 order.append(serial)
             }
         }
@@ -84,7 +94,7 @@ public struct SendPlan: Sendable {
                 throw ProgramError(.badSendFiles, "attachments (\(attachments.map(\.0.name).joined(separator: ", "))) go with exactly one unit; \(order.count) units were given / 添付ファイルは一つの送信単位と一緒に送ってください")
             }
             bySerial[order[0]]!.files += attachments.map(\.0)
-            bySerial[order[0]]!.paths += attachments.map(\.1)
+            bySerial[order[0]]!.paths += attachments.compactMap(\.1)
         }
         units = order.map { serial in
             let unit = bySerial[serial]!

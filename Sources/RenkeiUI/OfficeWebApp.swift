@@ -24,6 +24,8 @@ public final class OfficeWebApp: Sendable {
     /// Where 「すべて保存」 writes a unit's files.
     let inboxFolder: URL
     let library: MustacheLibrary
+    /// 新規作成's files, until sent or cleared.
+    let drafts = Drafts()
     var base: String { "/" + token }
 
     /// Units listed per page.
@@ -73,9 +75,17 @@ public final class OfficeWebApp: Sendable {
         pages.get("inbox/:id") { [self] _, context in try await page { try await self.unit(try context.parameters.require("id", as: UInt64.self), received: true) } }
         pages.get("sent/:id") { [self] _, context in try await page { try await self.unit(try context.parameters.require("id", as: UInt64.self), received: false) } }
         pages.get("inbox/:id/files/:name") { [self] _, context in
-            try await page { try await self.file(try context.parameters.require("id", as: UInt64.self), name: try context.parameters.require("name")) }
+            try await page { try await self.file(try context.parameters.require("id", as: UInt64.self), name: Self.fileName(try context.parameters.require("name"))) }
         }
         pages.post("inbox/:id/download") { [self] _, context in try await page { try await self.saveAll(try context.parameters.require("id", as: UInt64.self)) } }
+        pages.get("new") { [self] request, _ in try await page { try await self.newPage(query: request.uri.queryParameters.get("q") ?? "") } }
+        pages.put("new/files/:name") { [self] request, context in try await page { try await self.upload(request, name: Self.fileName(try context.parameters.require("name"))) } }
+        pages.post("new/fix/:name") { [self] _, context in try await page { try await self.fix(Self.fileName(try context.parameters.require("name"))) } }
+        pages.post("new/send") { [self] _, _ in try await page { try await self.sendDraft() } }
+        pages.post("new/clear") { [self] _, _ in
+            await drafts.clear()
+            return Response.redirect(to: base + "/new")
+        }
         pages.get("events") { [self] _, _ in events() }
         pages.get("static/:file") { _, context in try Self.asset(try context.parameters.require("file")) }
         return router
@@ -202,6 +212,9 @@ public final class OfficeWebApp: Sendable {
             try await writer.finish(nil)
         })
     }
+
+    /// A file name from a path component (the router leaves percent-encoding in place).
+    static func fileName(_ component: String) -> String { component.removingPercentEncoding ?? component }
 
     static func asset(_ name: String) throws -> Response {
         let types = ["app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"]

@@ -1,3 +1,4 @@
+import CarePlanStandard
 import Foundation
 import Testing
 
@@ -116,5 +117,64 @@ import Testing
         let missing = try Self.fetch(screens.base + "/inbox/999999")
         #expect(missing.status == 422 && missing.body.contains("role=\"alert\""), "\(missing)")
         #expect(try Self.fetch(screens.base + "/static/style.css").status == 200)
+    }
+
+    /// 新規作成: files taken in, a UTF-8 file fixed by its repair hint, the recipient confirmed in the
+    /// directory, sent, received byte-identical; a file that is not a standard file, and a unit for an office
+    /// that is not registered, are refused on the page with nothing sent.
+    @Test func newSendUnitFromTheBrowser() throws {
+        let platform = try SyncPlatform("screens-new")
+        defer { withExtendedLifetime(platform) {} }
+        let (folder, server) = (platform.folder, platform.server)
+        let screens = try Screens(profile: server.profile("kyotaku"), inbox: folder.appendingPathComponent("k"), folder: folder)
+        let plan = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103010", from: "20250525103000")
+        func put(_ name: String, _ bytes: Data) throws -> (status: Int, body: String) {
+            let file = folder.appendingPathComponent("upload-\(UUID().uuidString.prefix(6))")
+            try bytes.write(to: file)
+            let run = try Programs.run("/usr/bin/curl", ["-s", "-T", file.path, "-w", "\n%{http_code}", screens.base + "/new/files/" + name], in: folder)
+            let status = Int(run.output.split(separator: "\n").last ?? "") ?? 0
+            return (status, run.output)
+        }
+        // Not a standard file: refused, not taken in.
+        let notes = try put("notes.txt", Data("memo".utf8))
+        #expect(notes.status == 422 && notes.body.contains("標準仕様のファイル名ではありません"), "\(notes)")
+        // The 第6表 as UTF-8 (a common export setting), the others as they are.
+        for (name, bytes) in plan {
+            let body = name.hasPrefix("UPPLAN_") ? Data(try MS932.decode(Array(bytes)).utf8) : bytes
+            #expect(try put(name, body).status == 200)
+        }
+        let page = try Self.fetch(screens.base + "/new")
+        #expect(page.body.contains("UTF-8 で保存されています") && page.body.contains(" disabled>"), "the hint, and no send yet: \(page.body.prefix(4000))")
+        let upplan = try #require(plan.first { $0.0.hasPrefix("UPPLAN_") }?.0)
+        let fixed = try Self.fetch(screens.base + "/new/fix/" + upplan, method: "POST")
+        #expect(fixed.body.contains("MS932") && !fixed.body.contains(" disabled>"), "\(fixed.body.prefix(4000))")
+        // The recipient, confirmed by number in the directory.
+        #expect(try Self.fetch(screens.base + "/new?q=1310000002").body.contains("houmon"))
+        let sent = try Self.fetch(screens.base + "/new/send", method: "POST")
+        #expect(sent.status == 200 && sent.body.contains("1 件の送信単位を送信しました"), "\(sent.body.prefix(3000))")
+        let unit = try #require(sent.body.range(of: "/sent/").map { UInt64(sent.body[$0.upperBound...].prefix { $0.isNumber }) } ?? nil)
+        // The recipient receives exactly the standard's bytes (the corrected copy is the original MS932 file).
+        let received = folder.appendingPathComponent("received")
+        let download = try Programs.run("renkei", ["download", "\(unit)", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
+        #expect(download.status == 0, "\(download)")
+        for (name, bytes) in plan { #expect(try Data(contentsOf: received.appendingPathComponent(name)) == bytes, "\(name)") }
+
+        // A unit for an office that is not registered: the platform's refusal on the page, nothing sent.
+        let stranger = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103011", from: "20250525103000")
+            .map { ($0.0.replacingOccurrences(of: "_1310000002_", with: "_1310000009_"), $0.1) }
+        for (name, bytes) in stranger { _ = try put(name, bytes) }
+        let refused = try Self.fetch(screens.base + "/new/send", method: "POST")
+        #expect(refused.status == 422 && refused.body.contains("何も送信していません"), "\(refused.body.prefix(3000))")
+        let list = try Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
+        #expect(list.output.components(separatedBy: "\"unit_id\"").count - 1 == 1, "\(list)")
+
+        // A name broken only in its form (a browser's copy of a download): the hint renames it, explicitly.
+        _ = try Self.fetch(screens.base + "/new/clear", method: "POST")
+        let (upplanName, upplanBytes) = try #require(plan.first { $0.0.hasPrefix("UPPLAN_") })
+        let copyName = upplanName.lowercased().replacingOccurrences(of: ".csv", with: "%20(1).csv")
+        #expect(try put(copyName, upplanBytes).status == 200)
+        #expect(try Self.fetch(screens.base + "/new").body.contains("ファイル名を"))
+        let renamed = try Self.fetch(screens.base + "/new/fix/" + copyName, method: "POST")
+        #expect(renamed.body.contains("<td>\(upplanName)</td>"), "\(renamed.body.prefix(3000))")
     }
 }

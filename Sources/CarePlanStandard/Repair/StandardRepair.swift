@@ -98,7 +98,7 @@ public enum StandardRepair {
 
     /// NFKC (full-width digits, letters and underscores to ASCII), a copy marker (" (1)", "(2)", " - コピー")
     /// removed, spaces and hyphens to underscores, the kind and the extension in upper case.
-    static func normalizedName(_ name: String) -> String {
+    public static func normalizedName(_ name: String) -> String {
         var text = name.precomposedStringWithCompatibilityMapping
         let dot = text.lastIndex(of: ".")
         var stem = dot.map { String(text[..<$0]) } ?? text

@@ -21,3 +21,18 @@
     if (live) live.textContent = "新しい送信単位を受信しました(" + unit.partner + ")";
   });
 })();
+
+// 新規作成: each chosen file is sent to the page's own server as it is (no multipart), then the page reloads
+// with the findings.
+(function () {
+  var form = document.getElementById("upload");
+  if (!form) return;
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = document.getElementById("files");
+    var uploads = Array.prototype.map.call(input.files, function (file) {
+      return fetch(form.dataset.target + encodeURIComponent(file.name), { method: "PUT", body: file });
+    });
+    Promise.all(uploads).then(function () { window.location.reload(); });
+  });
+})();
