@@ -109,14 +109,7 @@ public final class StoreMaintenance: Sendable {
             var end = try await snapshot.latestSequence()
             if let sequence { end = min(end, SequenceNumber(sequence)) }
             if let time {
-                // Timestamps never go backwards along the log: the last event at or before `time`.
-                let limit = Timestamp(rawValue: Int64(time.timeIntervalSince1970 * 1e6))
-                var low: UInt64 = 0, high = end.rawValue
-                while low < high {
-                    let middle = (low + high + 1) / 2
-                    if try await snapshot.envelopes(from: SequenceNumber(middle), limit: 1)[0].timestamp <= limit { low = middle } else { high = middle - 1 }
-                }
-                end = SequenceNumber(low)
+                end = min(end, try await Platform.lastSequence(atOrBefore: Timestamp(rawValue: Int64(time.timeIntervalSince1970 * 1e6)), in: snapshot))
             }
             let view = try await Platform.view(asOf: end, in: snapshot, progress: progress)
             let offices = try await view.queries.offices(limit: 10_000)

@@ -117,6 +117,11 @@ import Testing
         #expect(dump.output.contains("\"kind\":\"sendUnitUploaded\"") && dump.output.contains("1310000002"), "\(dump)")
         let before = try admin(["view", "--data", server.data.path, "--at", "\(unit - 1)"])
         #expect(before.output.contains("REGISTRATION_STATUS_APPROVED") && before.output.contains("\"through\": \(unit - 1)"), "\(before)")
+        // By time: now is after every event; a time before the first event shows nothing yet.
+        let now = try admin(["view", "--data", server.data.path, "--at", ISO8601DateFormatter().string(from: Date() + 1)])
+        #expect(now.output.contains("1310000002") && !now.output.contains("\"through\": 0,"), "\(now)")
+        let beforeAll = try admin(["view", "--data", server.data.path, "--at", "2001-01-01T00:00:00Z"])
+        #expect(beforeAll.output.contains("\"through\": 0,"), "\(beforeAll)")
     }
 
     /// The first `"unit_id"` in a JSON receipt.

@@ -189,17 +189,19 @@ extension Platform {
     /// A read-only view of the projections as they were at `time`: after every event committed at or before it.
     public func view(asOf time: Timestamp) async throws(DomainError) -> RebuiltProjections {
         try await guarded {
-            try await store.read { snapshot in
-                // Timestamps never go backwards along the log: find the last event at or before `time`.
-                var low: UInt64 = 0, high = try await snapshot.latestSequence().rawValue
-                while low < high {
-                    let middle = (low + high + 1) / 2
-                    let envelope = try await snapshot.envelopes(from: SequenceNumber(middle), limit: 1)[0]
-                    if envelope.timestamp <= time { low = middle } else { high = middle - 1 }
-                }
-                return try await Self.rebuild(through: SequenceNumber(low), in: snapshot)
-            }
+            try await store.read { snapshot in try await Self.view(asOf: try await Self.lastSequence(atOrBefore: time, in: snapshot), in: snapshot) }
         }
+    }
+
+    /// The last event committed at or before `time` (zero when none): timestamps never go backwards along the log.
+    public static func lastSequence(atOrBefore time: Timestamp, in snapshot: any StoreSnapshot) async throws -> SequenceNumber {
+        var low: UInt64 = 0, high = try await snapshot.latestSequence().rawValue
+        while low < high {
+            let middle = (low + high + 1) / 2
+            let envelope = try await snapshot.envelopes(from: SequenceNumber(middle), limit: 1)[0]
+            if envelope.timestamp <= time { low = middle } else { high = middle - 1 }
+        }
+        return SequenceNumber(low)
     }
 
     /// The view after event `sequence` (clamped to the log) from any snapshot; `progress` follows the replay.
