@@ -96,6 +96,9 @@ public struct OutgoingFile: Sendable, Hashable {
         self.name = name
         self.bytes = bytes
     }
+
+    /// Whether `name` is an attachment a send unit may carry beside its standard files (PDF, JPEG, PNG).
+    public static func isAttachment(_ name: String) -> Bool { SendPreparation.attachmentKind(name) != nil }
 }
 
 extension RenkeiClient {
@@ -160,6 +163,20 @@ extension RenkeiClient {
     /// One page of the sent list (送信済一覧).
     public func sent(_ request: Renkei_V1_ListMailboxRequest = .init()) async throws(RenkeiClientError) -> Renkei_V1_ListMailboxResponse {
         try await call { try await office.listSent(request, options: options) }
+    }
+
+    /// Every unit of the inbox (or the sent list) that `filter` selects, page after page, up to `limit`
+    /// (oldest first, as the platform lists them).
+    public func allUnits(inbox: Bool, _ filter: Renkei_V1_ListMailboxRequest = .init(), limit: Int = 100_000) async throws(RenkeiClientError) -> [Renkei_V1_UnitSummary] {
+        var request = filter
+        if request.pageSize == 0 { request.pageSize = 500 }
+        var units: [Renkei_V1_UnitSummary] = []
+        repeat {
+            let page = inbox ? try await self.inbox(request) : try await sent(request)
+            units += page.units
+            request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty && units.count < limit
+        return units
     }
 
     /// A unit this office sent or received.

@@ -17,6 +17,12 @@ enum SendPreparation {
 
     static let attachments: [(extensions: [String], kind: String)] = [(["pdf"], "PDF"), (["jpg", "jpeg"], "JPEG"), (["png"], "PNG")]
 
+    /// The attachment kind of `name` by its extension (PDF, JPEG, PNG), or nil.
+    static func attachmentKind(_ name: String) -> String? {
+        let suffix = (name.split(separator: ".").last ?? "").lowercased()
+        return attachments.first { $0.extensions.contains(suffix) }?.kind
+    }
+
     static func prepare(_ files: [OutgoingFile], from credential: Credential, to recipient: String,
                         checker: StandardChecker?, at time: Date = Date()) throws(RenkeiClientError) -> Prepared {
         guard !files.isEmpty else { throw RenkeiClientError(.invalidArgument, "no files to send") }
@@ -33,8 +39,8 @@ enum SendPreparation {
                 kind = name.kind.rawValue
                 serials.insert(name.serialText)
                 if file.name.uppercased().hasSuffix(".CSV") { csv.append(CheckInput(name: file.name, source: .bytes(file.bytes))) }
-            } else if let match = attachments.first(where: { $0.extensions.contains((file.name.split(separator: ".").last ?? "").lowercased()) }) {
-                kind = match.kind
+            } else if let attachment = attachmentKind(file.name) {
+                kind = attachment
             } else {
                 throw RenkeiClientError(.validationFailed, "\(file.name): NAME-1 not a standard file name, nor a PDF, JPEG or PNG attachment")
             }

@@ -235,16 +235,9 @@ public final class FolderSync: @unchecked Sendable {
     }
 
     func downloadUnread(_ client: RenkeiClient, into result: inout Pass) async throws {
-        var request = Renkei_V1_ListMailboxRequest()
-        request.status = .unread
-        request.pageSize = 200
-        var units: [UInt64] = []
-        repeat {
-            let page = try await client.inbox(request)
-            units += page.units.map(\.unitID)
-            request.pageToken = page.nextPageToken
-        } while !request.pageToken.isEmpty
-        for unit in units {
+        var unread = Renkei_V1_ListMailboxRequest()
+        unread.status = .unread
+        for unit in try await client.allUnits(inbox: true, unread).map(\.unitID) {
             do {
                 let downloaded = try await UnitDownload.run(unit, into: inbox, client: client)
                 log("受信 received unit \(unit) from \(downloaded.detail.summary.sender): \(downloaded.paths.map(\.lastPathComponent).joined(separator: ", "))")

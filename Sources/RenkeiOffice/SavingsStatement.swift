@@ -117,21 +117,15 @@ public enum SavingsTraffic {
         let range = Int64(start.timeIntervalSince1970 * 1e6)..<Int64(end.timeIntervalSince1970 * 1e6)
         var traffic = SavingsStatement.Traffic()
         for inbox in [false, true] {
-            var request = Renkei_V1_ListMailboxRequest()
-            request.pageSize = 1000
-            repeat {
-                let page = inbox ? try await client.inbox(request) : try await client.sent(request)
-                for unit in page.units where range.contains(unit.uploadedMicros) {
-                    if inbox {
-                        traffic.unitsReceived += 1
-                        traffic.filesReceived += Int(unit.fileCount)
-                    } else {
-                        traffic.unitsSent += 1
-                        traffic.filesSent += Int(unit.fileCount)
-                    }
+            for unit in try await client.allUnits(inbox: inbox) where range.contains(unit.uploadedMicros) {
+                if inbox {
+                    traffic.unitsReceived += 1
+                    traffic.filesReceived += Int(unit.fileCount)
+                } else {
+                    traffic.unitsSent += 1
+                    traffic.filesSent += Int(unit.fileCount)
                 }
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
+            }
         }
         return traffic
     }

@@ -31,9 +31,7 @@ public struct SendPlan: Sendable {
     public let units: [Unit]
 
     /// Whether `name` is a PDF, JPEG or PNG attachment (by its extension).
-    public static func isAttachment(_ name: String) -> Bool {
-        ["pdf", "jpg", "jpeg", "png"].contains((name.split(separator: ".").last ?? "").lowercased())
-    }
+    public static func isAttachment(_ name: String) -> Bool { OutgoingFile.isAttachment(name) }
 
     /// The most bytes one file may have (the server's default limit).
     public static let maximumFileBytes = 64 << 20

@@ -101,13 +101,7 @@ public final class OfficeWebApp: Sendable {
         filter.status = Self.statuses.first { $0.value == status }?.status ?? .unspecified
         filter.serviceMonth = String((query.get("month") ?? "").filter(\.isNumber).prefix(6))
         filter.partner = String((query.get("partner") ?? "").filter(\.isNumber).prefix(10))
-        filter.pageSize = 500
-        var units: [Renkei_V1_UnitSummary] = []
-        repeat {
-            let page = inbox ? try await client.inbox(filter) : try await client.sent(filter)
-            units += page.units
-            filter.pageToken = page.nextPageToken
-        } while !filter.pageToken.isEmpty && units.count < Self.maximumListed
+        var units = try await client.allUnits(inbox: inbox, filter, limit: Self.maximumListed)
         units.sort { ($0.uploadedMicros, $0.unitID) > ($1.uploadedMicros, $1.unitID) }
         let number = max(1, Int(query.get("page") ?? "1") ?? 1)
         let shown = units.dropFirst((number - 1) * Self.pageSize).prefix(Self.pageSize)

@@ -217,12 +217,7 @@ struct Download: AsyncParsableCommand {
             if unread {
                 var request = Renkei_V1_ListMailboxRequest()
                 request.status = .unread
-                request.pageSize = 1000
-                repeat {
-                    let page = try await client.inbox(request)
-                    ids += page.units.map(\.unitID)
-                    request.pageToken = page.nextPageToken
-                } while !request.pageToken.isEmpty
+                ids += try await client.allUnits(inbox: true, request).map(\.unitID)
             }
             var results: [UnitDownload.Result] = []
             for unit in ids {
