@@ -236,7 +236,7 @@ let package = Package(
             exclude: ["Python"]
         ),
         // The programs run as child processes, end to end (their binaries are built with the tests).
-        .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard"]),
+        .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard"], exclude: ["Browser"]),
         .testTarget(name: "RenkeiUITests", dependencies: ["RenkeiUI", "RenkeiAPI", "CarePlanStandard"]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]

@@ -30,6 +30,16 @@ actor Drafts {
     }
 
     func clear() { files = [] }
+
+    /// Refusals of uploads, shown (once) by the next 新規作成 page: the page's script reloads after its uploads.
+    private(set) var notices: [String] = []
+
+    func notice(_ text: String) { notices = Array((notices + [text]).suffix(Self.maximumFiles)) }
+
+    func takeNotices() -> [String] {
+        defer { notices = [] }
+        return notices
+    }
 }
 
 struct StagedRow { let name: String; let size: Int; let recipient: String; let verdict: String }
@@ -58,6 +68,7 @@ struct NewPage {
     let receipts: [ReceiptRow]
     let hasReceipts: Bool
     let ready: Bool
+    let printable: Bool
 }
 
 extension OfficeWebApp {
@@ -68,6 +79,7 @@ extension OfficeWebApp {
     /// vendor deviations, the directory to confirm the recipient, and the send button (only when nothing is wrong).
     func newPage(query: String = "", message: String? = nil, receipts: [ReceiptRow] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
         let files = await drafts.files
+        let message = (await drafts.takeNotices() + [message].compactMap { $0 }).joined(separator: " ")
         let csv = files.filter { $0.name.uppercased().hasSuffix(".CSV") }.map { CheckInput(name: $0.name, source: .bytes($0.bytes)) }
         let report = StandardChecker().check(csv)
         var causes: [String: StandardRepair.Change] = [:]
@@ -102,27 +114,32 @@ extension OfficeWebApp {
             }
         }
         let sendable = (try? SendPlan(files: files, sender: office)) != nil
-        let model = NewPage(base: base, office: office, message: message, staged: staged, stagedCount: staged.count,
+        let model = NewPage(base: base, office: office, message: message.isEmpty ? nil : message, staged: staged, stagedCount: staged.count,
                             findings: Array(findings), hasFindings: !findings.isEmpty, errors: errors, warnings: report.warningCount,
                             hints: hints, hasHints: !hints.isEmpty, query: trimmed, searched: !trimmed.isEmpty, directory: directory,
                             hasDirectory: !directory.isEmpty, receipts: receipts, hasReceipts: !receipts.isEmpty,
-                            ready: !files.isEmpty && errors == 0 && sendable)
+                            ready: !files.isEmpty && errors == 0 && sendable, printable: files.contains { PrintForms.isPrinted($0.name) })
         return html(render(model, "new"), status: status)
     }
 
-    /// Takes one file's bytes (the page's script sends each chosen file as the body).
+    /// Takes one file's bytes (the page's script sends each chosen file as the body). A refusal is also kept for
+    /// the page the script loads next.
     func upload(_ request: Request, name: String) async throws -> Response {
-        let refused = { (text: String) async throws -> Response in try await self.newPage(message: text, status: .unprocessableContent) }
-        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("/"), !name.hasPrefix(".") else { return try await refused("ファイル名が正しくありません。") }
+        let refused = { (text: String, status: HTTPResponse.Status) async throws -> Response in
+            await self.drafts.notice(text)
+            return self.html(self.render(MessagePage(base: self.base, office: self.office, title: "取り込めませんでした", message: text, detail: nil), "message"),
+                             status: status)
+        }
+        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("/"), !name.hasPrefix(".") else { return try await refused("ファイル名が正しくありません。", .unprocessableContent) }
         // A standard name, an attachment, or a name a repair hint can correct (lower case, full-width, " (1)").
         guard (try? FileName.parse(name)) != nil || SendPlan.isAttachment(name) || (try? FileName.parse(StandardRepair.normalizedName(name))) != nil else {
-            return try await refused("\(name) は標準仕様のファイル名ではありません(PDF・JPEG・PNG の添付は可)。取り込んでいません。")
+            return try await refused("\(name) は標準仕様のファイル名ではありません(PDF・JPEG・PNG の添付は可)。取り込んでいません。", .unprocessableContent)
         }
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: Self.maximumUploadBytes) } catch {
-            return try await newPage(message: "\(name) は大きすぎます(\(Self.maximumUploadBytes >> 20) MiB まで)。取り込んでいません。", status: .contentTooLarge)
+            return try await refused("\(name) は大きすぎます(\(Self.maximumUploadBytes >> 20) MiB まで)。取り込んでいません。", .contentTooLarge)
         }
-        do { try await drafts.put(OutgoingFile(name: name, bytes: Array(buffer: body))) } catch { return try await refused(error.code.japanese + ": " + error.detail) }
+        do { try await drafts.put(OutgoingFile(name: name, bytes: Array(buffer: body))) } catch { return try await refused("\(name): " + error.code.japanese + ": " + error.detail + " 取り込んでいません。", .unprocessableContent) }
         return try await newPage(message: "\(name) を取り込みました。")
     }
 

@@ -77,6 +77,8 @@ public final class OfficeWebApp: Sendable {
         pages.get("inbox/:id/files/:name") { [self] _, context in
             try await page { try await self.file(try context.parameters.require("id", as: UInt64.self), name: Self.fileName(try context.parameters.require("name"))) }
         }
+        pages.get("inbox/:id/print") { [self] _, context in try await page { try await self.printReceived(try context.parameters.require("id", as: UInt64.self)) } }
+        pages.get("new/print") { [self] _, _ in try await page { try await self.printDraft() } }
         pages.post("inbox/:id/download") { [self] _, context in try await page { try await self.saveAll(try context.parameters.require("id", as: UInt64.self)) } }
         pages.get("new") { [self] request, _ in try await page { try await self.newPage(query: request.uri.queryParameters.get("q") ?? "") } }
         pages.put("new/files/:name") { [self] request, context in try await page { try await self.upload(request, name: Self.fileName(try context.parameters.require("name"))) } }
@@ -157,8 +159,35 @@ public final class OfficeWebApp: Sendable {
             signature: signature.text, signatureClass: signature.style, received: received, inboxFolder: inboxFolder.path,
             files: detail.files.map { FileRow(base: base, id: id, name: $0.name, kind: $0.kind, size: $0.size, sha256: SHA256Digest(bytes: Array($0.sha256))?.hex ?? "",
                                               received: received) },
-            tables: tables, message: message)
+            tables: tables, printable: received && detail.files.contains { PrintForms.isPrinted($0.name) }, message: message)
         return html(render(model, "unit"))
+    }
+
+    /// 帳票 of a received unit (viewing does not acknowledge).
+    func printReceived(_ id: UInt64) async throws -> Response {
+        let detail = try await client.unit(id)
+        var files: [(name: String, bytes: [UInt8])] = []
+        for file in detail.files where PrintForms.isRead(file.name) {
+            var bytes: [UInt8] = []
+            _ = try await client.download(unit: id, file: file.name, into: &bytes)
+            guard SHA256.hash(bytes).bytes.elementsEqual(file.sha256) else {
+                return html(render(MessagePage(base: base, office: office, title: "検証できません", message: "\(file.name) のハッシュ値が送信単位の記録と一致しません。", detail: nil), "message"), status: .badGateway)
+            }
+            files.append((file.name, bytes))
+        }
+        return printPage(files, back: "\(base)/inbox/\(id)", source: "受信した送信単位 \(id)(送信元 \(detail.summary.sender)、連番 \(detail.summary.unitNumber))")
+    }
+
+    /// 帳票 of the files on 新規作成 (for a partner still on paper or fax).
+    func printDraft() async throws -> Response {
+        let files = await drafts.files.filter { PrintForms.isRead($0.name) }.map { (name: $0.name, bytes: $0.bytes) }
+        return printPage(files, back: "\(base)/new", source: "新規作成のファイル(未送信)")
+    }
+
+    func printPage(_ files: [(name: String, bytes: [UInt8])], back: String, source: String) -> Response {
+        let (sheets, users) = PrintForms.sheets(files)
+        let notice = users > PrintForms.maximumUsers ? "利用者 \(users) 名のうち最初の \(PrintForms.maximumUsers) 名を表示しています。" : nil
+        return html(render(PrintPage(base: base, office: office, title: "帳票 第6表・第7表", back: back, source: source, sheets: sheets, notice: notice), "print"))
     }
 
     /// One file, its hash checked, as a download; the acknowledgement of that file is recorded.
@@ -211,7 +240,7 @@ public final class OfficeWebApp: Sendable {
     static func fileName(_ component: String) -> String { component.removingPercentEncoding ?? component }
 
     static func asset(_ name: String) throws -> Response {
-        let types = ["app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"]
+        let types = ["app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8", "print.css": "text/css; charset=utf-8"]
         guard let type = types[name], let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Static"),
               let data = try? Data(contentsOf: url) else { return Response(status: .notFound) }
         var headers = HTTPFields()

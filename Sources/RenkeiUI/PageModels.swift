@@ -105,6 +105,7 @@ struct UnitPage {
     let inboxFolder: String
     let files: [FileRow]
     let tables: [CSVSection]
+    let printable: Bool
     let message: String?
 }
 
@@ -123,12 +124,22 @@ enum CSVTable {
 
     static func section(name: String, bytes: [UInt8]) -> CSVSection {
         let layout = (try? FileName.parse(name)).flatMap { StandardDefinition.v41.layout(of: $0.kind) }
+        let (rows, failed) = records(bytes, limit: maximumRows)
+        let width = rows.map(\.cells.count).max() ?? 0
+        let names = layout?.columns.map(\.nameJA) ?? []
+        let columns = (0..<width).map { $0 < names.count ? names[$0] : "列\($0 + 1)" }
+        return CSVSection(name: name, title: layout?.titleJA ?? name, columns: columns, rows: rows,
+                          error: failed ? "MS932(Shift_JIS)として読めない文字があります。`renkei check --fix-to` で変換したコピーを作れます。" : nil)
+    }
+
+    /// The file's records, each field decoded from MS932 (`failed` when one does not decode: it is then shown as UTF-8).
+    static func records(_ bytes: [UInt8], limit: Int = .max) -> (rows: [CSVRow], failed: Bool) {
         var rows: [CSVRow] = []
         var reader = CSVReader()
         var failed = false
         bytes.withUnsafeBufferPointer { buffer in
             func take(_ record: CSVRecord) {
-                guard rows.count < maximumRows else { return }
+                guard rows.count < limit else { return }
                 let cells = record.fields.map { field -> String in
                     let raw = Array(record.storage[field.range])
                     if let text = try? MS932.decode(raw) { return text }
@@ -140,10 +151,6 @@ enum CSVTable {
             reader.consume(buffer, take)
             reader.finish(take)
         }
-        let width = rows.map(\.cells.count).max() ?? 0
-        let names = layout?.columns.map(\.nameJA) ?? []
-        let columns = (0..<width).map { $0 < names.count ? names[$0] : "列\($0 + 1)" }
-        return CSVSection(name: name, title: layout?.titleJA ?? name, columns: columns, rows: rows,
-                          error: failed ? "MS932(Shift_JIS)として読めない文字があります。`renkei check --fix-to` で変換したコピーを作れます。" : nil)
+        return (rows, failed)
     }
 }

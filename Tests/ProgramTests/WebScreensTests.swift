@@ -177,4 +177,53 @@ import Testing
         let renamed = try Self.fetch(screens.base + "/new/fix/" + copyName, method: "POST")
         #expect(renamed.body.contains("<td>\(upplanName)</td>"), "\(renamed.body.prefix(3000))")
     }
+
+    /// Each repair hint on 新規作成 (a BOM, UTF-8, an undefined CSV version) gives a copy that validates: sent and
+    /// received, it is the standard's file byte for byte; the files on disk that were uploaded are untouched. A
+    /// file over the size limit is refused with a message, and nothing of it is kept.
+    @Test func everyRepairHintAndAFileTooLarge() throws {
+        let platform = try SyncPlatform("screens-repair")
+        defer { withExtendedLifetime(platform) {} }
+        let (folder, server) = (platform.folder, platform.server)
+        let screens = try Screens(profile: server.profile("kyotaku"), inbox: folder.appendingPathComponent("k"), folder: folder)
+        let export = folder.appendingPathComponent("export")
+        let deviating = try OfficeToolsTests.deviatingExport(in: export).filter { !$0.key.hasPrefix("jisseki/") }
+        for path in deviating.keys {
+            let name = String(path.split(separator: "/").last ?? "")
+            let put = try Programs.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-T", export.appendingPathComponent(path).path,
+                                                         screens.base + "/new/files/" + name], in: folder)
+            #expect(put.output == "200", "\(path): \(put)")
+        }
+        var page = try Self.fetch(screens.base + "/new").body
+        for hint in ["UTF-8(BOM 付き)", "UTF-8 で保存されています", "202499"] { #expect(page.contains(hint), "\(hint): \(page.prefix(4000))") }
+        #expect(page.contains(" disabled>"))
+        for path in deviating.keys {
+            page = try Self.fetch(screens.base + "/new/fix/" + String(path.split(separator: "/").last ?? ""), method: "POST").body
+        }
+        #expect(!page.contains("修正したコピーに置き換える") && !page.contains(" disabled>") && !page.contains("エラー 1"), "\(page.prefix(4000))")
+        for (path, bytes) in deviating { #expect(try Data(contentsOf: export.appendingPathComponent(path)) == Data(bytes), "\(path) untouched") }
+
+        let sent = try Self.fetch(screens.base + "/new/send", method: "POST")
+        let unit = try #require(sent.body.range(of: "/sent/").map { UInt64(sent.body[$0.upperBound...].prefix { $0.isNumber }) } ?? nil, "\(sent.body.prefix(3000))")
+        let received = folder.appendingPathComponent("received")
+        let download = try Programs.run("renkei", ["download", "\(unit)", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
+        #expect(download.status == 0, "\(download)")
+        for prefix in ["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"] {
+            let original = try OfficeToolsTests.example(prefix)
+            #expect(try Data(contentsOf: received.appendingPathComponent(original.name)) == Data(original.bytes), "\(prefix): the corrected copy is the standard's file")
+        }
+
+        // 65 MiB under a standard name: refused as too large, on the page that follows too; nothing taken in.
+        let large = folder.appendingPathComponent("large.csv")
+        FileManager.default.createFile(atPath: large.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: large)
+        try handle.truncate(atOffset: 65 << 20)
+        try handle.close()
+        let name = try OfficeToolsTests.example("UPPLAN_").name.replacingOccurrences(of: "103000", with: "103059")
+        let refused = try Programs.run("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-T", large.path, screens.base + "/new/files/" + name], in: folder)
+        #expect(refused.output.hasSuffix("413") && refused.output.contains("大きすぎます"), "\(refused.output.suffix(600))")
+        let after = try Self.fetch(screens.base + "/new").body
+        #expect(after.contains("大きすぎます") && after.contains("まだファイルがありません"), "\(after.prefix(3000))")
+        #expect(try Self.fetch(screens.base + "/new").body.contains("大きすぎます") == false, "a refusal is shown once")
+    }
 }

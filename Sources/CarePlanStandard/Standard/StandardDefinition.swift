@@ -9,6 +9,8 @@ public struct StandardDefinition: Sendable {
     public let codeLists: [String: [String: String]]
     /// Service kinds exchanged under the standard (居宅, 予防 and 総合事業 in-scope lists).
     public let serviceKindsInScope: Set<String>
+    /// The name of every service kind the standard lists, in scope or not (`11` → 訪問介護).
+    public let serviceKindNames: [String: String]
     /// The allowed send-unit combinations.
     public let sendUnits: [SendUnitDefinition]
     /// The check rules, by id.
@@ -59,15 +61,19 @@ public struct StandardDefinition: Sendable {
 
         var lists: [String: [String: String]] = [:]
         var inScope: Set<String> = []
+        var kindNames: [String: String] = [:]
         for (name, value) in root["codeLists"] as? [String: Any] ?? [:] {
             guard let object = value as? [String: Any] else { continue }
             if let codes = object["codes"] as? [String: String] { lists[name] = codes }
-            for (key, part) in object where key.hasPrefix("inScope") {
-                inScope.formUnion((part as? [String: String] ?? [:]).keys)
+            for (key, part) in object where key.hasPrefix("inScope") || key.hasPrefix("outOfScope") {
+                let names = part as? [String: String] ?? [:]
+                if key.hasPrefix("inScope") { inScope.formUnion(names.keys) }
+                kindNames.merge(names) { first, _ in first }
             }
         }
         codeLists = lists
         serviceKindsInScope = inScope
+        serviceKindNames = kindNames
 
         sendUnits = (root["sendUnits"] as? [[String: Any]] ?? []).map { unit in
             SendUnitDefinition(id: unit["id"] as? String ?? "", from: unit["from"] as? String ?? "",

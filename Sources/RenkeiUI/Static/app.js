@@ -18,12 +18,14 @@
     link.href = unit.href;
     link.textContent = "詳細 " + unit.id;
     row.insertCell().appendChild(link);
+    var total = document.getElementById("total");
+    if (total) total.textContent = String(Number(total.textContent) + 1);
     if (live) live.textContent = "新しい送信単位を受信しました(" + unit.partner + ")";
   });
 })();
 
 // 新規作成: each chosen file is sent to the page's own server as it is (no multipart), then the page reloads
-// with the findings.
+// with the findings (and any refusal, which the server keeps for that page).
 (function () {
   var form = document.getElementById("upload");
   if (!form) return;
@@ -33,6 +35,13 @@
     var uploads = Array.prototype.map.call(input.files, function (file) {
       return fetch(form.dataset.target + encodeURIComponent(file.name), { method: "PUT", body: file });
     });
-    Promise.all(uploads).then(function () { window.location.reload(); });
+    // Not reload(): the page may be the answer to a POST (a repair, a send).
+    Promise.allSettled(uploads).then(function () { window.location.assign(form.dataset.page); });
   });
+})();
+
+// 帳票: the print button opens the browser's print dialogue (A4 landscape is set by print.css).
+(function () {
+  var button = document.getElementById("print");
+  if (button) button.addEventListener("click", function () { window.print(); });
 })();
