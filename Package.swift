@@ -237,7 +237,10 @@ let package = Package(
         ),
         // The programs run as child processes, end to end (their binaries are built with the tests).
         .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard"], exclude: ["Browser"]),
-        .testTarget(name: "RenkeiUITests", dependencies: ["RenkeiUI", "RenkeiAPI", "CarePlanStandard"]),
+        .testTarget(name: "RenkeiUITests", dependencies: [
+            "RenkeiUI", "RenkeiAPI", "RenkeiClient", "RenkeiCrypto", "CarePlanStandard",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "CarePlanStandardTests", dependencies: ["CarePlanStandard", "renkei"], exclude: ["Fixtures"]),
     ]
 )

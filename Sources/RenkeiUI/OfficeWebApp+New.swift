@@ -140,7 +140,8 @@ extension OfficeWebApp {
             return try await refused("\(name) は大きすぎます(\(Self.maximumUploadBytes >> 20) MiB まで)。取り込んでいません。", .contentTooLarge)
         }
         do { try await drafts.put(OutgoingFile(name: name, bytes: Array(buffer: body))) } catch { return try await refused("\(name): " + error.code.japanese + ": " + error.detail + " 取り込んでいません。", .unprocessableContent) }
-        return try await newPage(message: "\(name) を取り込みました。")
+        // A short answer, not the whole page: the script loads 新規作成 once all its uploads are in.
+        return html(render(MessagePage(base: base, office: office, title: "取り込みました", message: "\(name) を取り込みました。", detail: nil), "message"))
     }
 
     /// Replaces a staged file with its corrected copy (never silently: the page lists what changed).
