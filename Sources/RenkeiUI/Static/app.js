@@ -24,19 +24,30 @@
   });
 })();
 
-// 新規作成: each chosen file is sent to the page's own server as it is (no multipart), then the page reloads
-// with the findings (and any refusal, which the server keeps for that page).
+// 新規作成: each chosen or dropped file is sent to the page's own server as it is (no multipart), then the page
+// loads again with the findings (and any refusal, which the server keeps for that page).
 (function () {
   var form = document.getElementById("upload");
   if (!form) return;
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var input = document.getElementById("files");
-    var uploads = Array.prototype.map.call(input.files, function (file) {
+  function upload(files) {
+    var uploads = Array.prototype.map.call(files, function (file) {
       return fetch(form.dataset.target + encodeURIComponent(file.name), { method: "PUT", body: file });
     });
     // Not reload(): the page may be the answer to a POST (a repair, a send).
     Promise.allSettled(uploads).then(function () { window.location.assign(form.dataset.page); });
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    upload(document.getElementById("files").files);
+  });
+  var zone = document.getElementById("drop");
+  if (!zone) return;
+  zone.addEventListener("dragover", function (event) { event.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    zone.classList.remove("over");
+    if (event.dataTransfer && event.dataTransfer.files.length) upload(event.dataTransfer.files);
   });
 })();
 

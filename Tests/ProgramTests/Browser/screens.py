@@ -11,6 +11,7 @@ screenshot of every page is saved and checked not to be blank.
 Prints one JSON object (the unit id, the pages checked, the screenshots) and exits 0, or exits 1 with a message.
 """
 import argparse
+import base64
 import json
 import os
 import struct
@@ -165,6 +166,23 @@ def wait(driver, condition, what):
                       f"{driver.find_element(By.TAG_NAME, 'body').text[:1500]}")
 
 
+DROP = """
+const [names, contents] = arguments;
+const transfer = new DataTransfer();
+names.forEach((name, i) => transfer.items.add(new File([Uint8Array.from(atob(contents[i]), c => c.charCodeAt(0))], name)));
+document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+"""
+
+
+def drop(driver, paths):
+    """Drops files on 新規作成's drop zone, as a file manager does (a DragEvent carrying them)."""
+    contents = []
+    for path in paths:
+        with open(path, "rb") as file:
+            contents.append(base64.b64encode(file.read()).decode())
+    driver.execute_script(DROP, [os.path.basename(path) for path in paths], contents)
+
+
 def press(element):
     """Activates a control from the keyboard, as a user without a mouse does."""
     element.send_keys(Keys.ENTER)
@@ -211,9 +229,8 @@ def main():
         check_page(sender, "新規作成(確認結果)", pages)
         screenshot(sender, shots_folder, "new-findings", shots)
 
-        # The corrected files: no finding, and the send button comes alive.
-        sender.find_element(By.ID, "files").send_keys("\n".join(files))
-        press(sender.find_element(By.CSS_SELECTOR, "#upload button[type=submit]"))
+        # The corrected files, dropped on the page as from a file manager: no finding, and the send button comes alive.
+        drop(sender, files)
         wait(sender, lambda d: not d.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
              and len(d.find_elements(By.CSS_SELECTOR, "#staged tbody tr")) == len(files), "the corrected files taken in")
         # The recipient confirmed in the directory, by number.
