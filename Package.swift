@@ -193,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "renkei-load",
             dependencies: ["RenkeiServer", "RenkeiClient", "RenkeiAPI", "RenkeiCore", "RenkeiLog", "RenkeiStore", "RenkeiCrypto",
-                           "RenkeiModel", "CarePlanStandard",
+                           "RenkeiModel", "RenkeiHost", "CarePlanStandard",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Histogram", package: "hdrhistogram-swift"),
                            .product(name: "Logging", package: "swift-log")],

@@ -6,6 +6,7 @@
 //   renkei-load catchup --units 20000                 one subscriber catching up on that many units
 //   renkei-load latency --rate 1000 --seconds 10      upload → subscriber latency at a steady rate
 //   renkei-load idle --connections 2000               server memory per idle subscribed connection
+//   renkei-load kills --rounds 20                     kill -9 of the server under load; nothing acknowledged lost
 import ArgumentParser
 import CarePlanStandard
 import Foundation
@@ -26,7 +27,7 @@ struct RenkeiLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-load",
         abstract: "Load through the server and clients over TLS / TLS 経由のサーバー負荷計測",
-        subcommands: [Uploads.self, Catchup.self, Latency.self, Idle.self, Serve.self]
+        subcommands: [Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self]
     )
 }
 
@@ -38,10 +39,10 @@ struct RenkeiLoad: AsyncParsableCommand {
 final class LoadPlatform: @unchecked Sendable {
     let folder: URL
     let ca: PlatformCA
-    let server: Process
-    let input: FileHandle
-    let output: FileHandle
-    let port: Int
+    private(set) var server: Process
+    private(set) var input: FileHandle
+    private(set) var output: FileHandle
+    private(set) var port: Int
     let operatorClient: RenkeiClient
     let sender: Credential
     let recipient: Credential
@@ -64,17 +65,7 @@ final class LoadPlatform: @unchecked Sendable {
         try Self.write(folder, "server.key", try serverKey.pem())
         try Self.write(folder, "checkpoint.key", try PrivateKey.generate().pem())
 
-        server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        server.arguments = ["serve", "--folder", folder.path]
-        let stdin = Pipe(), stdout = Pipe()
-        server.standardInput = stdin
-        server.standardOutput = stdout
-        try server.run()
-        input = stdin.fileHandleForWriting
-        output = stdout.fileHandleForReading
-        guard let line = Self.readLine(output), let port = Int(line) else { throw ValidationError("the server child did not start") }
-        self.port = port
+        (server, input, output, port) = try Self.startServer(folder)
 
         operatorClient = try RenkeiClient(host: "127.0.0.1", port: port, credential: try Self.credential(ca, "9900000001", .operator),
                                           platformCAPEM: ca.root.pem + ca.intermediate.pem)
@@ -111,6 +102,34 @@ final class LoadPlatform: @unchecked Sendable {
         }
         sender = enrolled[0]
         recipient = enrolled[1]
+    }
+
+    /// A server child over the store in `folder` (made by `init`), and the port it listens on.
+    static func startServer(_ folder: URL) throws -> (Process, FileHandle, FileHandle, Int) {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        server.arguments = ["serve", "--folder", folder.path]
+        let stdin = Pipe(), stdout = Pipe()
+        server.standardInput = stdin
+        server.standardOutput = stdout
+        try server.run()
+        guard let line = Self.readLine(stdout.fileHandleForReading), let port = Int(line) else {
+            throw ValidationError("the server child did not start")
+        }
+        return (server, stdin.fileHandleForWriting, stdout.fileHandleForReading, port)
+    }
+
+    /// Kills the server child with SIGKILL (no shutdown, no flush: what a crash leaves) and waits for it.
+    func killServer() {
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        try? input.close()
+        try? output.close()
+    }
+
+    /// A new server child over the same store (recovering what the killed one left).
+    func restartServer() throws {
+        (server, input, output, port) = try Self.startServer(folder)
     }
 
     static func credential(_ ca: PlatformCA, _ number: String, _ role: OfficeIdentity.Role) throws -> Credential {
