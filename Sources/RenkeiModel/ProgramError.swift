@@ -48,11 +48,14 @@ public struct ProgramError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let folderBusy = Code(rawValue: 2019)
         /// The server refused this profile's certificate in the handshake (revoked, expired, or from another CA).
         public static let certificateRefused = Code(rawValue: 2020)
+        /// The files were saved whole, but the platform did not record the download (it stays 未読 there).
+        public static let acknowledgementNotRecorded = Code(rawValue: 2021)
 
         public static let allCases: [Code] = [
             .fileNotFound, .unreadable, .unwritable, .diskFull, .badConfiguration, .noProfile, .badProfile, .wrongPassword,
             .serverUnreachable, .serverUntrusted, .badSendFiles, .downloadUnverified, .auditUnverified, .auditMalformed,
             .storeFailed, .storeMismatch, .productionNeedsCertificates, .badArgument, .folderBusy, .certificateRefused,
+            .acknowledgementNotRecorded,
         ]
 
         /// The message in Japanese.
@@ -78,6 +81,7 @@ public struct ProgramError: Error, Hashable, Sendable, CustomStringConvertible {
             case .badArgument: "引数が正しくありません"
             case .folderBusy: "別のプロセスがこのフォルダを使用中です"
             case .certificateRefused: "サーバーがこの利用者の証明書を受け付けません(失効・期限切れ・別の CA)"
+            case .acknowledgementNotRecorded: "ファイルは検証して保存しましたが、連携基盤が受信を記録できませんでした(未読のままです。後でもう一度ダウンロードしてください)"
             default: "不明なエラー"
             }
         }
@@ -105,6 +109,7 @@ public struct ProgramError: Error, Hashable, Sendable, CustomStringConvertible {
             case .badArgument: "An argument is not valid"
             case .folderBusy: "Another process is using this folder"
             case .certificateRefused: "The server refused this profile's certificate (revoked, expired, or from another CA)"
+            case .acknowledgementNotRecorded: "The files were verified and saved, but the platform could not record the download (it stays unread there; download again later)"
             default: "Unknown error"
             }
         }
@@ -113,6 +118,7 @@ public struct ProgramError: Error, Hashable, Sendable, CustomStringConvertible {
         public var exitStatus: ExitStatus {
             switch self {
             case .serverUnreachable, .serverUntrusted, .certificateRefused: .network
+            case .acknowledgementNotRecorded: .refused
             case .downloadUnverified, .auditUnverified, .storeMismatch: .verificationFailed
             case .badArgument, .badConfiguration, .productionNeedsCertificates: .usage
             default: .localInput

@@ -39,7 +39,13 @@ public enum UnitDownload {
             for (temporary, _) in staged { try? FileManager.default.removeItem(at: temporary) }
             throw error
         }
-        if acknowledge { try await client.acknowledgeDownload(unit: id) }
+        if acknowledge {
+            // The files are whole under their names by now: a platform that cannot record the download (its
+            // disk full, the connection gone) does not undo that; the unit stays unread there, for a later try.
+            do { try await client.acknowledgeDownload(unit: id) } catch {
+                throw ProgramError(.acknowledgementNotRecorded, "unit \(id), \(staged.count) files in \(folder.path): \(error)")
+            }
+        }
         return Result(detail: detail, paths: staged.map(\.final))
     }
 
