@@ -131,14 +131,19 @@ extension RenkeiClient {
         header.manifest = Data(prepared.manifest)
         header.signature = Data(prepared.signature)
         header.idempotencyKey = idempotencyKey
-        let sendHeader = header
-        let ordered = prepared.files
-        return try await call {
+        return try await send(header: header, files: prepared.files)
+    }
+
+    /// Sends `header` and then `files` (in the manifest's order) exactly as given, in chunks of at most
+    /// ``chunkBytes``: nothing is checked or signed here. `send(_:to:)` uses it; so can a tool that must
+    /// put particular bytes on the wire (a test replaying a captured upload, say).
+    public func send(header: Renkei_V1_SendHeader, files: [OutgoingFile]) async throws(RenkeiClientError) -> Renkei_V1_SendResponse {
+        try await call {
             try await office.send(options: options, requestProducer: { writer in
                 var first = Renkei_V1_SendRequest()
-                first.header = sendHeader
+                first.header = header
                 try await writer.write(first)
-                for (index, file) in ordered.enumerated() {
+                for (index, file) in files.enumerated() {
                     var offset = 0
                     while offset < file.bytes.count {
                         let end = min(file.bytes.count, offset + Self.chunkBytes)

@@ -181,6 +181,9 @@ struct InspectedUpload: Sendable {
               let match = attachmentKinds.first(where: { $0.extensions.contains(file.name[file.name.index(after: dot)...].lowercased()) }) else {
             throw DomainError(.attachmentInvalid, "\(file.name) is neither a standard CSV file name nor a PDF, JPEG or PNG attachment")
         }
+        if let problem = PortableFileName.problem(file.name) {
+            throw DomainError(.attachmentInvalid, "\(file.name.debugDescription): \(problem)")
+        }
         guard file.bytes.starts(with: match.magic) else {
             throw DomainError(.attachmentInvalid, "\(file.name) does not hold \(match.kind) data")
         }

@@ -60,9 +60,6 @@ public enum UnitDownload {
         }
     }
 
-    /// A plain file name: no folder parts, no leading dot, printable, at most 255 bytes.
-    static func isSafeName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
-            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
-    }
+    /// A plain file name that means the same file on every system (``PortableFileName``).
+    static func isSafeName(_ name: String) -> Bool { PortableFileName.problem(name) == nil }
 }
