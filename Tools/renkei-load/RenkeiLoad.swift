@@ -2,6 +2,7 @@
 // store, gRPC over TLS with client certificates) and RenkeiClient connections from this process, on the
 // same cores. Each command prints one line of JSON.
 //
+//   renkei-load month --worlds 4 --months 2           month-end 予定 and 実績 bursts between many offices
 //   renkei-load uploads --clients 16 --seconds 10     signed 10 KiB units, full path, 16 concurrent clients
 //   renkei-load catchup --units 20000                 one subscriber catching up on that many units
 //   renkei-load latency --rate 1000 --seconds 10      upload → subscriber latency at a steady rate
@@ -27,7 +28,7 @@ struct RenkeiLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-load",
         abstract: "Load through the server and clients over TLS / TLS 経由のサーバー負荷計測",
-        subcommands: [Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self]
+        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self]
     )
 }
 
@@ -81,27 +82,35 @@ final class LoadPlatform: @unchecked Sendable {
         senderNumber = first.name.sender.rawValue
         recipientNumber = first.name.recipient.rawValue
         units = files.map { [OutgoingFile(name: $0.fileName, bytes: $0.bytes)] }
-        let caPEM = ca.root.pem + ca.intermediate.pem
         var enrolled: [Credential] = []
         for (number, kind) in [(first.name.sender, first.name.senderKind), (first.name.recipient, first.name.recipientKind)] {
-            let key = try PrivateKey.generate()
-            let csr = try CertificateSigningRequest(key: key, identity: try OfficeIdentity(officeNumber: number.rawValue))
-            let issued = try await operatorClient.issueCertificate(csr: Array(csr.pem.utf8))
-            let credential = try Credential(key: key, certificate: try Certificate(pem: issued.certificatePem), chain: [ca.intermediate])
-            let office = try RenkeiClient(host: "127.0.0.1", port: port, credential: credential, platformCAPEM: caPEM)
-            var application = Renkei_V1_RequestRegistrationRequest()
-            application.name = "負荷 \(number.rawValue)"
-            application.serviceKinds = [(kind ?? .careManagement).rawValue]
-            application.prefecture = 13
-            application.billingLoginID = "L\(number.rawValue)"
-            try await office.requestRegistration(application)
-            await office.close()
-            try await operatorClient.approveRegistration(of: number.rawValue)
-            try await operatorClient.activateLicense(for: number.rawValue)
-            enrolled.append(credential)
+            enrolled.append(try await Self.enrol(number.rawValue, kind: kind ?? .careManagement, ca: ca, port: port, operatorClient: operatorClient))
         }
         sender = enrolled[0]
         recipient = enrolled[1]
+    }
+
+    /// An office that applied through the API, approved, licensed and certified by the operator through it.
+    static func enrol(_ number: String, kind: ServiceKindCode, ca: PlatformCA, port: Int, operatorClient: RenkeiClient) async throws -> Credential {
+        let key = try PrivateKey.generate()
+        let csr = try CertificateSigningRequest(key: key, identity: try OfficeIdentity(officeNumber: number))
+        let issued = try await operatorClient.issueCertificate(csr: Array(csr.pem.utf8))
+        let credential = try Credential(key: key, certificate: try Certificate(pem: issued.certificatePem), chain: [ca.intermediate])
+        let office = try RenkeiClient(host: "127.0.0.1", port: port, credential: credential, platformCAPEM: ca.root.pem + ca.intermediate.pem)
+        var application = Renkei_V1_RequestRegistrationRequest()
+        application.name = "負荷 \(number)"
+        application.serviceKinds = [kind.rawValue]
+        application.prefecture = 13
+        application.billingLoginID = "L\(number)"
+        try await office.requestRegistration(application)
+        await office.close()
+        try await operatorClient.approveRegistration(of: number)
+        try await operatorClient.activateLicense(for: number)
+        return credential
+    }
+
+    func enrol(_ number: String, kind: ServiceKindCode) async throws -> Credential {
+        try await Self.enrol(number, kind: kind, ca: ca, port: port, operatorClient: operatorClient)
     }
 
     /// A server child over the store in `folder` (made by `init`), and the port it listens on.
