@@ -28,7 +28,7 @@ struct RenkeiLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-load",
         abstract: "Load through the server and clients over TLS / TLS 経由のサーバー負荷計測",
-        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self]
+        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self, PowerLossChild.self]
     )
 }
 
@@ -70,14 +70,7 @@ final class LoadPlatform: @unchecked Sendable {
 
         operatorClient = try RenkeiClient(host: "127.0.0.1", port: port, credential: try Self.credential(ca, "9900000001", .operator),
                                           platformCAPEM: ca.root.pem + ca.intermediate.pem)
-        // 実績 files of about 10 KiB, one per service month, from the standard's generator.
-        var files: [GeneratedFile] = []
-        var month = YearMonth(year: 2027, month: 1)!
-        while files.count < count, let file = CarePlanGenerator(seed: 13, month: month).file(kind: .actual, approximateByteCount: 10 << 10) {
-            files.append(file)
-            guard let next = month.next else { break }
-            month = next
-        }
+        let files = Self.actualFiles(count: count)
         guard let first = files.first else { throw ValidationError("the generator made no 実績 file") }
         senderNumber = first.name.sender.rawValue
         recipientNumber = first.name.recipient.rawValue
@@ -88,6 +81,18 @@ final class LoadPlatform: @unchecked Sendable {
         }
         sender = enrolled[0]
         recipient = enrolled[1]
+    }
+
+    /// 実績 files of about 10 KiB, one per service month from 2027-01, from the standard's generator (the same for every run).
+    static func actualFiles(count: Int) -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        var month = YearMonth(year: 2027, month: 1)!
+        while files.count < count, let file = CarePlanGenerator(seed: 13, month: month).file(kind: .actual, approximateByteCount: 10 << 10) {
+            files.append(file)
+            guard let next = month.next else { break }
+            month = next
+        }
+        return files
     }
 
     /// An office that applied through the API, approved, licensed and certified by the operator through it.
