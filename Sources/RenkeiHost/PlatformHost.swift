@@ -40,8 +40,12 @@ public final class PlatformHost: Sendable {
             development = nil
             certificates = try Certificates(production: configuration)
         }
+        // One guarded clock for the log's times and the domain's "today": a step of the system clock is not
+        // followed (GuardedClock), so event times stay ordered and licences do not expire early.
+        let clock = GuardedClock()
         var storeConfiguration = LMDBEventStore.Configuration()
         storeConfiguration.keySpaces = Platform.keySpaces
+        storeConfiguration.clock = { clock.now() }
         do {
             store = try LMDBEventStore(path: data.appendingPathComponent("store").path, configuration: storeConfiguration)
         } catch let error as StoreError where error.code == .inUse {
@@ -51,7 +55,7 @@ public final class PlatformHost: Sendable {
         }
         do {
             platform = try Platform(store: store, configuration: PlatformConfiguration(
-                trustStore: certificates.trustStore,
+                trustStore: certificates.trustStore, clock: { clock.now() },
                 checkpointSigner: CheckpointSigner(key: certificates.checkpointKey, keyName: "renkei-platform", origin: "renkei/\(store.identity.id)")))
         } catch {
             throw ProgramError(.storeFailed, "\(error)")

@@ -14,18 +14,26 @@ enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
     var description: String { rawValue }
 }
 
-/// A clock the tests move: the platform's and the store's notion of now.
+/// A clock the tests move: the platform's and the store's notion of now. `advance` is time passing (the wall
+/// clock and the elapsed time move together); `jump` steps the wall clock alone, as a mis-set clock does.
 final class SimulatedClock: Sendable {
     private let micros: Mutex<Int64>
+    private let elapsed = Mutex<Int64>(0)
 
     /// Starts at `day` 09:00 in Japan.
     init(startingOn day: CivilDay) { micros = Mutex(day.start.rawValue + 9 * 3_600_000_000) }
 
     func now() -> Timestamp { Timestamp(rawValue: micros.withLock { $0 }) }
+    /// Microseconds passed since the start (what a monotonic clock measures).
+    func monotonic() -> Int64 { elapsed.withLock { $0 } }
+    func jump(days: Int) { micros.withLock { $0 += Int64(days) * 86_400_000_000 } }
     var today: CivilDay { CivilDay(now()) }
     var date: Date { Date(timeIntervalSince1970: Double(now().rawValue) / 1_000_000) }
 
-    func advance(seconds: Int64) { micros.withLock { $0 += seconds * 1_000_000 } }
+    func advance(seconds: Int64) {
+        micros.withLock { $0 += seconds * 1_000_000 }
+        elapsed.withLock { $0 += seconds * 1_000_000 }
+    }
     func advance(days: Int) { advance(seconds: Int64(days) * 86_400) }
 }
 
@@ -51,7 +59,9 @@ final class Harness: @unchecked Sendable {
 
     static let start = CivilDay(year: 2027, month: 4, day: 1)!
 
-    init(_ engine: Engine, startingOn day: CivilDay = Harness.start, signCheckpoints: Bool = true) throws {
+    /// `guarded`: the platform and the store read the simulated wall clock through a ``GuardedClock``, as
+    /// `renkei-server` does.
+    init(_ engine: Engine, startingOn day: CivilDay = Harness.start, signCheckpoints: Bool = true, guarded: Bool = false) throws {
         self.engine = engine
         let clock = SimulatedClock(startingOn: day)
         self.clock = clock
@@ -59,7 +69,9 @@ final class Harness: @unchecked Sendable {
         ca = try PlatformCA.generate(name: "Renkei Test", now: then - 90 * 86_400)
         let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: then - 86_400, nextUpdate: then + 3 * 366 * 86_400)
         let trust = try TrustStore(platform: ca, revocationList: crl)
-        let now: @Sendable () -> Timestamp = { clock.now() }
+        let guardClock = GuardedClock(wall: { clock.now() }, monotonic: { clock.monotonic() })
+        let now: @Sendable () -> Timestamp
+        if guarded { now = { guardClock.now() } } else { now = { clock.now() } }
         switch engine {
         case .memory:
             store = InMemoryEventStore(keySpaces: Platform.keySpaces, clock: now)
