@@ -131,6 +131,7 @@ struct Month: AsyncParsableCommand {
                                                             to: name.recipient.rawValue, idempotencyKey: "\(name.sender)-\(unit.serialText)")
                         book.record(operation, since: start)
                         book.count(\.sent)
+                        book.counts.withLock { $0.bytes += unit.files.reduce(0) { $0 + $1.bytes.count } }
                         guard withdrawing.contains(index) else { continue }
                         let asked = ContinuousClock.now
                         do {
@@ -152,7 +153,7 @@ struct Month: AsyncParsableCommand {
 /// The counts, the times and the latency histograms of a month run, shared by every task.
 final class MonthBook: Sendable {
     struct Counts {
-        var sent = 0, delivered = 0, downloaded = 0, withdrawn = 0, withdrawnBeforeDownload = 0, withdrawalsTooLate = 0
+        var sent = 0, bytes = 0, delivered = 0, downloaded = 0, withdrawn = 0, withdrawnBeforeDownload = 0, withdrawalsTooLate = 0
     }
 
     let counts = Mutex(Counts())
@@ -205,7 +206,7 @@ final class MonthBook: Sendable {
         return "{\"offices\":\(offices),\"enrol_seconds\":\(String(format: "%.1f", enrolSeconds)),\"seconds\":\(String(format: "%.1f", seconds)),\"sent\":\(c.sent),\"delivered\":\(c.delivered),"
             + "\"downloaded\":\(c.downloaded),\"withdrawn\":\(c.withdrawn),\"withdrawn_before_download\":\(c.withdrawnBeforeDownload),"
             + "\"withdrawals_too_late\":\(c.withdrawalsTooLate),\"failures\":\(failures.withLock { $0.count }),"
-            + "\"sent_per_second\":\(String(format: "%.1f", Double(c.sent) / max(0.001, seconds))),\"operations\":{\(operations.joined(separator: ","))}}"
+            + "\"mib_sent\":\(String(format: "%.1f", Double(c.bytes) / 1_048_576)),\"sent_per_second\":\(String(format: "%.1f", Double(c.sent) / max(0.001, seconds))),\"operations\":{\(operations.joined(separator: ","))}}"
     }
 
     static func ms(_ micros: UInt64) -> String { String(format: "%.2f", Double(micros) / 1000) }
