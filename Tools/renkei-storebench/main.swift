@@ -54,6 +54,7 @@ struct Append: AsyncParsableCommand {
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
     @Option(name: .customLong("wal-mib"), help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
     @Option(help: "The zstd level for files and bodies (the store's default: 3).") var compressionLevel: Int32 = 3
+    @Flag(help: "Then reopen the store and read everything back in order, each event with its file; adds replay_rate.") var replay = false
 
     func validate() throws {
         guard (1...1024).contains(clients) else { throw ValidationError("--clients: 1 to 1024") }
@@ -102,7 +103,39 @@ struct Append: AsyncParsableCommand {
         let statistics = store.writerStatistics
         await store.close()
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(#"{"engine":"lmdb","clients":\#(clients),"puts":\#(puts),"appends":\#(appends),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(appends) / wall)),"commits":\#(statistics.commits),"checkpoints":\#(statistics.checkpoints)}"#)
+        var replayed = ""
+        if replay {
+            let (events, bytes, seconds) = try await Self.replay(path: folder, configuration: configuration)
+            replayed = #","replayed":\#(events),"replay_rate":\#(String(format: "%.1f", Double(events) / seconds)),"replay_mib_per_second":\#(String(format: "%.1f", Double(bytes) / 1_048_576 / seconds))"#
+        }
+        print(#"{"engine":"lmdb","clients":\#(clients),"puts":\#(puts),"appends":\#(appends),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(appends) / wall)),"commits":\#(statistics.commits),"checkpoints":\#(statistics.checkpoints)\#(replayed)}"#)
+    }
+
+    /// Every event in order through the storage protocol, each with its file (decompressed): what a replay of
+    /// the log reads. Returns the events, the file bytes and the seconds it took.
+    static func replay(path: String, configuration: LMDBEventStore.Configuration) async throws -> (Int, Int, Double) {
+        let store = try LMDBEventStore(path: path, configuration: configuration)
+        let started = ContinuousClock.now
+        let (events, bytes) = try await store.read { snapshot in
+            var events = 0, bytes = 0, next = SequenceNumber.first
+            while true {
+                let page = try await snapshot.events(from: next, limit: 1_000)
+                guard let last = page.last else { break }
+                for event in page {
+                    // The body names the file: "upload N HASH SIZE".
+                    let fields = event.body.split(separator: 0x20)
+                    guard fields.count == 4, let hash = SHA256Digest(hex: String(decoding: fields[2], as: UTF8.self)),
+                          let file = try await snapshot.blob(hash) else { throw ValidationError("event \(event.sequence) has no file") }
+                    bytes += file.count
+                }
+                events += page.count
+                next = last.sequence.next
+            }
+            return (events, bytes)
+        }
+        let elapsed = ContinuousClock.now - started
+        await store.close()
+        return (events, bytes, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 }
 
