@@ -208,7 +208,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RenkeiLMDBTests", dependencies: ["RenkeiLMDB"]),
-        .testTarget(name: "RenkeiZstdTests", dependencies: ["RenkeiZstd"]),
+        .testTarget(name: "RenkeiZstdTests", dependencies: ["RenkeiZstd", "RenkeiModel"]),
         .testTarget(name: "RenkeiCryptoTests", dependencies: ["RenkeiCrypto", "RenkeiModel"]),
         .testTarget(name: "RenkeiMerkleTests", dependencies: ["RenkeiMerkle", "RenkeiCrypto"]),
         .testTarget(
@@ -236,7 +236,8 @@ let package = Package(
             exclude: ["Python"]
         ),
         // The programs run as child processes, end to end (their binaries are built with the tests).
-        .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard"], exclude: ["Browser"]),
+        .testTarget(name: "ProgramTests", dependencies: ["renkei", "renkei-server", "renkei-admin", "CarePlanStandard", "RenkeiModel"],
+                    exclude: ["Browser"]),
         .testTarget(name: "RenkeiUITests", dependencies: [
             "RenkeiUI", "RenkeiAPI", "RenkeiClient", "RenkeiCrypto", "CarePlanStandard",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import Foundation
+import RenkeiModel
 import Testing
 
 /// `renkei sync` for both demo offices while the daemons and the server are killed (SIGKILL) at random
@@ -127,18 +128,8 @@ import Testing
     }
 }
 
-/// SplitMix64: the test's kills and pauses follow from one seed (RENKEI_SYNC_SEED reproduces a run).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' kills and pauses follow from one seed (RENKEI_SYNC_SEED reproduces a run).
+typealias SeededGenerator = SplitMix64
 
 /// What `renkei sync` does with files it cannot send: each moves to rejected/ with a findings report beside
 /// it that names the cause (line and column for the standard's errors), and the good unit beside them is sent.

@@ -1,4 +1,5 @@
 import Foundation
+import RenkeiModel
 import RenkeiZstd
 import Testing
 
@@ -15,17 +16,7 @@ func sampleRecords(seed: Int, count: Int) -> [UInt8] {
     return Array(text.utf8)
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix = SplitMix64
 
 @Suite struct ZstdTests {
     @Test func roundTripsWithAndWithoutADictionary() throws {

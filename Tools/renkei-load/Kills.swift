@@ -3,6 +3,7 @@ import Foundation
 import RenkeiAPI
 import RenkeiClient
 import RenkeiHost
+import RenkeiModel
 import Synchronization
 
 // MARK: - kill -9 under load
@@ -22,7 +23,7 @@ struct Kills: AsyncParsableCommand {
 
     func run() async throws {
         let platform = try await LoadPlatform(units: 200)
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let acknowledged = Acknowledged()
         let counter = Counter()
         var lost: [UInt64] = [], unverified: [String] = [], repeats = 0, events: UInt64 = 0
@@ -88,17 +89,4 @@ struct Kills: AsyncParsableCommand {
 /// The uploads the clients saw acknowledged: unit → idempotency key.
 final class Acknowledged: Sendable {
     let units = Mutex<[UInt64: String]>([:])
-}
-
-/// SplitMix64: the kill moments, the same for the same seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -89,7 +89,7 @@ struct Month: AsyncParsableCommand {
                 FileHandle.standardError.write(Data((book.progress(since: started) + "\n").utf8))
             }
         }
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         for (index, month) in traffic.enumerated() {
             // The last days of a month: every 予定 at once; a few withdrawn straight after.
             let withdrawals = Set(month.plans.indices.filter { _ in random.next() % 100 < UInt64(withdrawPercent) })

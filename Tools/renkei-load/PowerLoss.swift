@@ -140,7 +140,12 @@ struct PowerLossChild: AsyncParsableCommand {
             emit("CHECK FAILED the store does not open: \(error)")
             return 2
         }
-        defer { Task { await store.close() } }
+        let status = await check(store, acks)
+        await store.close()
+        return status
+    }
+
+    static func check(_ store: LMDBEventStore, _ acks: [(sequence: SequenceNumber, body: SHA256Digest, file: SHA256Digest)]) async -> Int32 {
         do {
             let verified = try store.verify()
             let (lost, differing) = try await store.read { snapshot in
