@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -126,7 +127,8 @@ let package = Package(
             dependencies: ["RenkeiAPI", "RenkeiCore", "CarePlanStandard", "RenkeiCrypto", "RenkeiModel",
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                           .product(name: "NIOSSL", package: "swift-nio-ssl")]
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]
         ),
 
         // What the office and auditor programs do beyond one call: profiles, send plans, verified downloads

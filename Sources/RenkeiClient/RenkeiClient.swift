@@ -46,6 +46,9 @@ public final class RenkeiClient: Sendable {
         let keyPEM = try credential.key.pem()
         var config = HTTP2ClientTransport.Posix.Config.defaults
         if let receiveWindowBytes { config.http2.targetWindowSize = receiveWindowBytes }
+        // While a call is open, a ping every 30 s finds a connection that died without closing (a host that
+        // vanished, a dropped route): the call then fails (UNAVAILABLE) instead of waiting for ever.
+        config.connection.keepalive = .init(time: .seconds(30), timeout: .seconds(20), allowWithoutCalls: false)
         let security = HTTP2ClientTransport.Posix.TransportSecurity.mTLS(
             certificateChain: [.bytes(Array(chainPEM.utf8), format: .pem)],
             privateKey: .bytes(Array(keyPEM.utf8), format: .pem)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// An office's own identity from `renkei init` to revocation, and the operator's files, through the programs.
-@Suite struct AdminTests {
+@Suite(.timeLimit(.minutes(10))) struct AdminTests {
     @Test func anOfficeIdentityFromInitToRevocation() throws {
         let folder = try Programs.temporaryFolder("admin")
         defer { try? FileManager.default.removeItem(at: folder) }

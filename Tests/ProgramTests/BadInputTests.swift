@@ -3,7 +3,7 @@ import Testing
 
 /// Bad input to the programs ends with a numbered error in Japanese and English and the documented exit
 /// status (renkei --help), and leaves nothing half-written.
-@Suite(.serialized) struct BadInputTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct BadInputTests {
     static let isRoot = getuid() == 0
 
     /// A server with both demo offices registered and licensed, and the 予定 unit sent to 1310000002.
@@ -163,7 +163,7 @@ extension Programs {
 }
 
 /// `renkei-server`'s settings: defaults, then the configuration file, then `RENKEI_*`, then flags.
-@Suite struct ServerSettingsTests {
+@Suite(.timeLimit(.minutes(10))) struct ServerSettingsTests {
     /// Starts `renkei-server arguments` with `environment`, waits for its first line, stops it; returns the line.
     func firstLine(_ arguments: [String], environment: [String: String], in folder: URL) throws -> String {
         let process = Process()

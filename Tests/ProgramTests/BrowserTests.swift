@@ -5,7 +5,7 @@ import Testing
 /// The office screens in a real browser (headless Chromium from Debian's chromium and chromium-driver, driven
 /// by selenium; `Tools/dev test` installs them), and the print view printed by Chromium to PDF and read back
 /// with poppler (pdfinfo, pdftotext, pdftoppm).
-@Suite(.serialized) struct BrowserTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct BrowserTests {
     /// Screenshots and printed PDFs stay here after the run, for a person to look at.
     static let keep = Programs.packageRoot.appendingPathComponent(".build/screens")
 

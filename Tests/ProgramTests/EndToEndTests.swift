@@ -4,7 +4,7 @@ import Testing
 /// The twelve steps of DESIGN.md through the built programs: a real `renkei-server` in development mode,
 /// the `renkei` command as the 居宅 office (1310000001) and the 訪問介護 office (1310000002), `renkei-admin`
 /// as the operator, and the auditor's export verified offline.
-@Suite(.serialized) struct EndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct EndToEndTests {
     @Test func twelveStepsAcrossTwoOfficesAndAnOperator() throws {
         let folder = try Programs.temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -4,7 +4,7 @@ import Testing
 /// `renkei-server` with its data folder on a size-limited file system (a tmpfs) that fills up: uploaders get a
 /// clear refusal (508, in Japanese and English) and nothing half-stored, reads and downloads keep working, the
 /// store verifies, and uploads go through again as soon as space returns — with every acknowledged unit kept.
-@Suite(.serialized) struct FullDiskTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct FullDiskTests {
     static func run(_ arguments: [String]) throws -> Int32 {
         try Programs.run("/usr/bin/env", arguments, in: FileManager.default.temporaryDirectory).status
     }

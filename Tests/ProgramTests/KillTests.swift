@@ -5,7 +5,7 @@ import Testing
 /// kill the store opens from its folder and verifies (record hashes, Merkle root, every projection equal to a
 /// rebuild), and after each restart every acknowledged upload is in the sender's 送信済 and a repeat of the
 /// newest gives back the same unit.
-@Suite struct KillTests {
+@Suite(.timeLimit(.minutes(10))) struct KillTests {
     @Test func twentyKillsUnderLoadLoseNothingAcknowledged() throws {
         let folder = try Programs.temporaryFolder("kills")
         defer { try? FileManager.default.removeItem(at: folder) }

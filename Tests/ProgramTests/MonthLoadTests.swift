@@ -4,7 +4,7 @@ import Testing
 /// `renkei-load month`: generated offices through two month ends over TLS — 予定 bursts, withdrawals, 実績
 /// bursts, every office subscribed and downloading — and the books balance: every unit sent reached its
 /// recipient's subscription and was downloaded, or was withdrawn; each operation has its latency percentiles.
-@Suite struct MonthLoadTests {
+@Suite(.timeLimit(.minutes(10))) struct MonthLoadTests {
     @Test func twoMonthEndsBetweenGeneratedOfficesBalance() throws {
         let folder = try Programs.temporaryFolder("month")
         defer { try? FileManager.default.removeItem(at: folder) }

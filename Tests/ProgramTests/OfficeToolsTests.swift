@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `renkei check` on an export folder (recursive, the cause first, `--fix-to`) and `renkei savings`.
-@Suite struct OfficeToolsTests {
+@Suite(.timeLimit(.minutes(10))) struct OfficeToolsTests {
     static func example(_ prefix: String) throws -> (name: String, bytes: [UInt8]) {
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path).first { $0.hasPrefix(prefix) })
         return (name, Array(try Data(contentsOf: Programs.examples.appendingPathComponent(name))))

@@ -4,7 +4,7 @@ import Testing
 /// The README's walkthrough, run as a user runs it: its lines, unchanged, as one bash script at the top of
 /// a checkout (with `../shared/careplan-standard/examples` beside it), against a fresh development server
 /// in `renkei-data`.
-@Suite struct ReadmeTests {
+@Suite(.timeLimit(.minutes(10))) struct ReadmeTests {
     static func walkthrough() throws -> String {
         let readme = try String(contentsOf: Programs.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let begin = try #require(readme.range(of: "<!-- walkthrough:begin -->"))

@@ -5,7 +5,7 @@ import Testing
 /// `renkei sync` for both demo offices while the daemons and the server are killed (SIGKILL) at random
 /// moments and started again: every file dropped into an outbox is delivered exactly once — one unit on
 /// the platform per 連番, the files byte-identical in the recipient's inbox folder, each in sent/.
-@Suite struct SyncTests {
+@Suite(.timeLimit(.minutes(10))) struct SyncTests {
     /// A `renkei sync` child process.
     final class Daemon {
         let arguments: [String]
@@ -133,7 +133,7 @@ typealias SeededGenerator = SplitMix64
 
 /// What `renkei sync` does with files it cannot send: each moves to rejected/ with a findings report beside
 /// it that names the cause (line and column for the standard's errors), and the good unit beside them is sent.
-@Suite struct SyncRejectionTests {
+@Suite(.timeLimit(.minutes(10))) struct SyncRejectionTests {
     @Test func refusedFilesMoveToRejectedWithTheirFindings() throws {
         let platform = try SyncPlatform("sync-reject")
         defer { withExtendedLifetime(platform) {} }
@@ -168,7 +168,7 @@ typealias SeededGenerator = SplitMix64
 }
 
 /// A send unit whose files arrive one by one is sent once, whole: files of an incomplete unit wait.
-@Suite struct SyncWholeUnitTests {
+@Suite(.timeLimit(.minutes(10))) struct SyncWholeUnitTests {
     @Test func anIncompleteUnitWaitsForItsLastFile() throws {
         let platform = try SyncPlatform("sync-whole")
         defer { withExtendedLifetime(platform) {} }

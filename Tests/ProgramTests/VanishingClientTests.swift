@@ -4,7 +4,7 @@ import Testing
 /// Clients that vanish (killed with SIGKILL: the connection just drops) in the middle of an upload or a
 /// download, at five different moments: the platform holds either the whole unit or nothing of it, a download
 /// cut short leaves the unit unread and no file under its real name, and the next attempt completes.
-@Suite struct VanishingClientTests {
+@Suite(.timeLimit(.minutes(10))) struct VanishingClientTests {
     /// Runs `renkei arguments` and kills it with SIGKILL after `milliseconds` unless it ended first; the exit status, or nil when killed.
     static func cut(_ arguments: [String], after milliseconds: Int, in folder: URL) throws -> Int32? {
         let process = Process()

@@ -5,7 +5,7 @@ import Testing
 /// `renkei ui` as a browser reaches it (over HTTP with curl): the session token, 受信一覧 with a unit arriving
 /// live, 受信データ詳細確認 with the standard's column names and the signature check, a file's download
 /// (byte-identical, acknowledged), 「すべて保存」, and 送信済データ詳細確認 showing the download time.
-@Suite struct WebScreensTests {
+@Suite(.timeLimit(.minutes(10))) struct WebScreensTests {
     /// A `renkei ui` child process; `base` is the address it printed, without the page.
     final class Screens {
         let process = Process()

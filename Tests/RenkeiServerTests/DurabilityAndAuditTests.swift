@@ -7,7 +7,7 @@ import RenkeiMerkle
 import RenkeiModel
 import Testing
 
-@Suite(.serialized) struct DurabilityAndAuditTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct DurabilityAndAuditTests {
     /// A graceful restart under load: every upload acknowledged before it survives; uploads in flight
     /// when the server stopped either completed or were refused whole — every unit the store holds has
     /// all its files, byte for byte.

@@ -7,6 +7,7 @@
 //   renkei-load catchup --units 20000                 one subscriber catching up on that many units
 //   renkei-load latency --rate 1000 --seconds 10      upload → subscriber latency at a steady rate
 //   renkei-load idle --connections 2000               server memory per idle subscribed connection
+//   renkei-load stalled --stalled 50 --units 3000     subscribers that never read: bounded memory, others' rate kept
 //   renkei-load kills --rounds 20                     kill -9 of the server under load; nothing acknowledged lost
 import ArgumentParser
 import CarePlanStandard
@@ -28,7 +29,7 @@ struct RenkeiLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-load",
         abstract: "Load through the server and clients over TLS / TLS 経由のサーバー負荷計測",
-        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Kills.self, Serve.self, PowerLossChild.self]
+        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Stalled.self, Kills.self, Serve.self, PowerLossChild.self]
     )
 }
 
@@ -180,6 +181,16 @@ final class LoadPlatform: @unchecked Sendable {
             throw ValidationError("the server child gave no statistics")
         }
         return object
+    }
+
+    /// Until the server child counts `count` subscriptions open (each connection's handshake done, its
+    /// stream live). The child is another process, so this asks it every 100 ms, for at most two minutes.
+    func waitForSubscriptions(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while Int(try serverStatistics()["subscriptions"] ?? 0) < count {
+            guard ContinuousClock.now < deadline else { throw ValidationError("the \(count) subscriptions did not all open within 120 s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     func stop() async {
@@ -366,69 +377,57 @@ struct Latency: AsyncParsableCommand {
         let platform = try await LoadPlatform(units: 2_400)
         let subscriber = try platform.client(platform.recipient)
         let connections = try (0..<32).map { _ in try platform.client(platform.sender) }
-        let book = LatencyBook()
         let total = Int(Double(rate) * seconds)
         let rate = self.rate
-        // The subscriber: from now on, live.
+        // The subscriber: from now on, live. It notes when each unit arrived; the latencies are joined
+        // with the uploads' start times afterwards.
         let latest = try await platform.operatorClient.stats().latestSequence
         let stream = subscriber.subscribe(after: latest)
         let collector = Task {
-            var seen = 0
+            var arrivals: [(UInt64, ContinuousClock.Instant)] = []
             for try await message in stream {
                 guard case .received(let unit)? = message.event else { continue }
-                let now = ContinuousClock.now
-                // The receipt may come back after the event: wait for it to be recorded.
-                var start: ContinuousClock.Instant?
-                while start == nil {
-                    start = book.sentAt.withLock { $0.removeValue(forKey: unit.unitID) }
-                    if start == nil { try await Task.sleep(for: .microseconds(200)) }
-                }
-                let micros = UInt64(max(0, (now - start!) / .microseconds(1)))
-                _ = book.histogram.withLock { $0.record(micros) }
-                seen += 1
-                if seen == total { return seen }
+                arrivals.append((unit.unitID, ContinuousClock.now))
+                if arrivals.count == total { break }
             }
-            return seen
+            return arrivals
         }
         // A steady schedule: upload n starts at n / rate seconds, from whichever client is free.
         let counter = Counter()
         let started = ContinuousClock.now
         let interval = Duration.seconds(1) / rate
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let starts = try await withThrowingTaskGroup(of: [(UInt64, ContinuousClock.Instant)].self) { group in
             for connection in connections {
                 group.addTask {
+                    var starts: [(UInt64, ContinuousClock.Instant)] = []
                     while true {
                         let n = counter.next()
-                        guard n <= total else { return }
+                        guard n <= total else { return starts }
                         let due = started + interval * n
                         try await Task.sleep(until: due, clock: .continuous)
-                        let key = "latency-\(n)"
-                        book.pending.withLock { $0[key] = ContinuousClock.now }
+                        let start = ContinuousClock.now
                         let receipt = try await connection.send(platform.units[n % platform.units.count], to: platform.recipientNumber,
-                                                                idempotencyKey: key, checker: nil)
-                        let start = book.pending.withLock { $0.removeValue(forKey: key) }!
-                        book.sentAt.withLock { $0[receipt.unitID] = start }
+                                                                idempotencyKey: "latency-\(n)", checker: nil)
+                        starts.append((receipt.unitID, start))
                     }
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(into: []) { $0 += $1 }
         }
         let wall = (ContinuousClock.now - started) / .seconds(1)
-        let seen = try await collector.value
+        let arrivals = try await collector.value
         for connection in connections + [subscriber] { await connection.close() }
         await platform.stop()
-        let h = book.histogram.withLock { $0 }
-        emit(json([("target_rate", rate), ("achieved_rate", Double(total) / wall), ("events", seen),
+        let startedAt = Dictionary(starts, uniquingKeysWith: { first, _ in first })
+        var h = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        for (unit, at) in arrivals {
+            guard let start = startedAt[unit] else { throw ValidationError("unit \(unit) arrived but was not sent") }
+            h.record(UInt64(max(0, (at - start) / .microseconds(1))))
+        }
+        emit(json([("target_rate", rate), ("achieved_rate", Double(total) / wall), ("events", arrivals.count),
                     ("p50_ms", Double(h.valueAtPercentile(50)) / 1000), ("p99_ms", Double(h.valueAtPercentile(99)) / 1000),
                     ("max_ms", Double(h.max) / 1000)]))
     }
-}
-
-/// When each upload started, and the latencies seen (shared by the uploaders and the subscriber).
-final class LatencyBook: Sendable {
-    let sentAt = Mutex<[UInt64: ContinuousClock.Instant]>([:])
-    let pending = Mutex<[String: ContinuousClock.Instant]>([:])
-    let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
 }
 
 // MARK: - Idle subscribers
@@ -443,7 +442,7 @@ struct Idle: AsyncParsableCommand {
         let platform = try await LoadPlatform(units: 1)
         let before = try platform.serverStatistics()
         var clients: [RenkeiClient] = []
-        var streams: [AsyncThrowingStream<Renkei_V1_SubscribeResponse, any Error>] = []
+        var streams: [MailboxStream] = []
         for _ in 0..<connections {
             let client = try platform.client(platform.recipient)
             clients.append(client)
@@ -453,12 +452,7 @@ struct Idle: AsyncParsableCommand {
                 _ = try await client.serverInfo()
             }
         }
-        // Until the server counts every subscription open (each connection's handshake done, its stream live).
-        let deadline = ContinuousClock.now + .seconds(120)
-        while subscribe, Int(try platform.serverStatistics()["subscriptions"] ?? 0) < connections {
-            guard ContinuousClock.now < deadline else { throw ValidationError("the subscriptions did not all open within 120 s") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        if subscribe { try await platform.waitForSubscriptions(connections) }
         let after = try platform.serverStatistics()
         for client in clients { await client.close() }
         await platform.stop()
