@@ -99,9 +99,9 @@ public enum DomainEvent: Hashable, Sendable {
     /// A line for people (the audit's summary; an auditor's verifier recomputes it from the record).
     public var summary: String {
         switch self {
-        case .sendUnitUploaded(let e): "\(e.sender) → \(e.recipient) 連番 \(e.unitNumber) \(e.serviceMonth) \(e.files.count) files"
-        case .sendUnitRefused(let e): "\(e.sender) → \(e.recipient) refused [\(e.code)] \(e.reason.prefix(200))"
-        case .sendUnitDownloaded(let e): "unit \(e.unit) downloaded by \(e.recipient)"
+        case .sendUnitUploaded(let e): "\(e.sender) → \(e.recipient) 連番 \(e.unitNumber) \(e.serviceMonth) \(e.files.count) files" + Self.from(e.origin)
+        case .sendUnitRefused(let e): "\(e.sender) → \(e.recipient) refused [\(e.code)] \(e.reason.prefix(200))" + Self.from(e.origin)
+        case .sendUnitDownloaded(let e): "unit \(e.unit) downloaded by \(e.recipient)" + Self.from(e.origin)
         case .sendUnitWithdrawn(let e): "unit \(e.unit) withdrawn by \(e.sender): \(e.reason.prefix(200))"
         case .payloadPurged(let e): "unit \(e.unit) files purged (\(e.reason))"
         case .registrationRequested(let e): "\(e.officeNumber) \(e.name) applied"
@@ -113,6 +113,18 @@ public enum DomainEvent: Hashable, Sendable {
         default: ""
         }
     }
+
+    /// The origin a summary ends with, when the event records one.
+    public var origin: String {
+        switch self {
+        case .sendUnitUploaded(let e): e.origin
+        case .sendUnitRefused(let e): e.origin
+        case .sendUnitDownloaded(let e): e.origin
+        default: ""
+        }
+    }
+
+    private static func from(_ origin: String) -> String { origin.isEmpty ? "" : " from \(origin)" }
 
     /// The body as protobuf JSON (for dumps and people; not canonical).
     public var json: String { (try? message.jsonString()) ?? "{}" }

@@ -41,6 +41,7 @@ extension Platform {
             refused.code = UInt32(error.code.rawValue)
             refused.reason = String(error.detail.prefix(1000))
             refused.idempotencyKey = String(request.idempotencyKey.prefix(64))
+            refused.origin = request.origin
             // The caller gets the refusal whatever happens to its audit record (a full store refuses that too).
             _ = try? await record(.sendUnitRefused(refused), by: actor, request: requestID)
             throw error
@@ -112,9 +113,10 @@ extension Platform {
     }
 
     /// Records that the recipient downloaded the unit's files (all, or those named): the 受信 status turns
-    /// ダウンロード済, and the sender sees when.
+    /// ダウンロード済, and the sender sees when. `origin` is where the request came from (see `UploadRequest.origin`).
     @discardableResult
-    public func acknowledgeDownload(_ unit: SequenceNumber, names: [String]? = nil, by actor: Actor, request: RequestID = .random()) async throws(DomainError) -> SequenceNumber {
+    public func acknowledgeDownload(_ unit: SequenceNumber, names: [String]? = nil, by actor: Actor, request: RequestID = .random(),
+                                    origin: String = "") async throws(DomainError) -> SequenceNumber {
         try await decideAndCommit(by: actor, request: request) { decision, reader in
             let record = try await Self.downloadable(unit, by: actor, reader)
             var event = PBSendUnitDownloaded()
@@ -122,6 +124,7 @@ extension Platform {
             event.recipient = record.upload.recipient
             event.sender = record.upload.sender
             event.files = try Self.files(of: record, named: names).map(\.name)
+            event.origin = Origin.bounded(origin)
             decision.events.append(.sendUnitDownloaded(event))
         }
     }

@@ -32,14 +32,27 @@ public struct UploadRequest: Hashable, Sendable {
     /// Chosen by the client, 1 to 64 printable ASCII characters: the same key from the same sender returns
     /// the first receipt and stores nothing new.
     public var idempotencyKey: String
+    /// Where the request came from, as the server saw it (the network peer); recorded with the upload or
+    /// its refusal, so that an office's audit shows which host acted under its certificate. Empty in process.
+    public var origin: String
 
     /// A request.
-    public init(recipient: OfficeNumber, files: [UploadFile], manifest: [UInt8], signature: [UInt8], idempotencyKey: String) {
+    public init(recipient: OfficeNumber, files: [UploadFile], manifest: [UInt8], signature: [UInt8], idempotencyKey: String, origin: String = "") {
         self.recipient = recipient
         self.files = files
         self.manifest = manifest
         self.signature = signature
         self.idempotencyKey = idempotencyKey
+        self.origin = Origin.bounded(origin)
+    }
+}
+
+/// A request's origin as recorded: printable ASCII, at most 64 characters (a transport's peer description,
+/// such as ipv4:192.0.2.7:50412 or ipv6:[2001:db8::7]:50412); anything else is recorded as "?".
+public enum Origin {
+    public static func bounded(_ origin: String) -> String {
+        guard origin.utf8.count <= 64, origin.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return "?" }
+        return origin
     }
 }
 
@@ -168,6 +181,7 @@ struct InspectedUpload: Sendable {
         event.signatureDer = Data(request.signature)
         event.signerSerial = signer.serialNumber.hex
         event.idempotencyKey = key
+        event.origin = request.origin
         event.definitionID = definition.id
         event.manifestSha256 = Data(SHA256.hash(request.manifest).bytes)
         let verified = UploadStatistics.threadCPU()

@@ -135,11 +135,9 @@ enum AuditLines {
         line.kind = UInt32(event.envelope.kind.rawValue)
         line.kindName = event.envelope.kind.name ?? "kind\(event.envelope.kind.rawValue)"
         line.actor = event.envelope.actor.description
-        line.summary = try summary(event)
+        let domainEvent = try DomainEvent(kind: event.envelope.kind, body: event.body)
+        line.summary = domainEvent?.summary ?? ""
+        line.origin = domainEvent?.origin ?? ""
         return line
-    }
-
-    static func summary(_ event: Event) throws -> String {
-        try DomainEvent(kind: event.envelope.kind, body: event.body)?.summary ?? ""
     }
 }

@@ -112,10 +112,10 @@ struct OfficeServiceHandler: Renkei_V1_OfficeService.SimpleServiceProtocol {
 
     func send(request: RPCAsyncSequence<Renkei_V1_SendRequest, any Error>, context: ServerContext) async throws -> Renkei_V1_SendResponse {
         let (caller, _) = try await office(context)
-        return try await connections.withSend(on: context.remotePeer) { try await receive(request, from: caller) }
+        return try await connections.withSend(on: context.remotePeer) { try await receive(request, from: caller, origin: context.remotePeer) }
     }
 
-    private func receive(_ request: RPCAsyncSequence<Renkei_V1_SendRequest, any Error>, from caller: Caller) async throws -> Renkei_V1_SendResponse {
+    private func receive(_ request: RPCAsyncSequence<Renkei_V1_SendRequest, any Error>, from caller: Caller, origin: String) async throws -> Renkei_V1_SendResponse {
         var assembler = SendAssembler(limits: settings.limits)
         do {
             for try await message in request { try assembler.receive(message) }
@@ -123,7 +123,7 @@ struct OfficeServiceHandler: Renkei_V1_OfficeService.SimpleServiceProtocol {
             throw ServerErrors.rpcError(error)
         }
         let upload: UploadRequest
-        do { upload = try assembler.finish() } catch { throw ServerErrors.rpcError(error) }
+        do { upload = try assembler.finish(origin: origin) } catch { throw ServerErrors.rpcError(error) }
         // The commit is not cancelled with the call: once the bytes are all here, the upload is decided
         // and either stored whole or refused whole, even if the client goes away or the server is stopping.
         let platform = self.platform
@@ -230,7 +230,7 @@ struct OfficeServiceHandler: Renkei_V1_OfficeService.SimpleServiceProtocol {
         var response = Renkei_V1_AcknowledgeDownloadResponse()
         response.sequence = try await ServerErrors.mapping {
             try await platform.acknowledgeDownload(SequenceNumber(request.unitID), names: request.fileNames.isEmpty ? nil : request.fileNames,
-                                                   by: caller.actor).rawValue
+                                                   by: caller.actor, origin: context.remotePeer).rawValue
         }
         return response
     }

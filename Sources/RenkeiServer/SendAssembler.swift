@@ -80,14 +80,15 @@ struct SendAssembler {
         while current < expected.count, expected[current].size == 0 { current += 1 }
     }
 
-    /// The upload, once the call's messages have ended; refuses a call that ended early.
-    func finish() throws(DomainError) -> UploadRequest {
+    /// The upload, once the call's messages have ended; refuses a call that ended early. `origin` is the
+    /// call's network peer.
+    func finish(origin: String = "") throws(DomainError) -> UploadRequest {
         guard let header else { throw DomainError(.protocolViolation, "the Send call ended without a header") }
         guard current == expected.count else {
             throw DomainError(.manifestMismatch, "the call ended during \(expected[current].name): \(files[current].count) of \(expected[current].size) bytes")
         }
         let uploads = zip(expected, files).map { UploadFile(name: $0.name, bytes: $1) }
         return UploadRequest(recipient: header.recipient, files: uploads, manifest: header.manifest,
-                             signature: header.signature, idempotencyKey: header.key)
+                             signature: header.signature, idempotencyKey: header.key, origin: origin)
     }
 }

@@ -7,7 +7,8 @@ import RenkeiCrypto
 import RenkeiModel
 import Testing
 
-/// Attacks on uploads, one test each: a captured upload replayed, attachment names that would escape a
+/// Attacks on uploads, one test each: a captured upload replayed, an office's certificate and key used from
+/// another host, attachment names that would escape a
 /// folder or name a device on the recipient's machine, a unit of thousands of files, a manifest beyond the
 /// message bound. Each is refused with its number, stores nothing, and the server goes on serving.
 @Suite(.timeLimit(.minutes(3))) struct AttackTests {
@@ -53,6 +54,54 @@ import Testing
         #expect(try await recipient.inbox().units.map(\.unitID) == [first.unitID], "one unit, however often it was replayed")
         #expect(try await stranger.sent().units.isEmpty)
         for client in [sender, again, recipient, stranger] { await client.close() }
+        await platform.stop()
+    }
+
+    /// Office A's certificate and key, copied to another host: TLS cannot tell the copy from A, so the copy
+    /// is A — and no more: it cannot act as another office or read another office's files. What the platform
+    /// adds is that every upload, refused attempt and download is recorded with the address it came from, so
+    /// A's audit trail shows the host that is not A's; and A's report stops both at once (revocation is
+    /// checked on every call, open connections included).
+    @Test func aCertificateAndKeyCopiedToAnotherHostAreSeenInTheAuditAndStoppedAtOnce() async throws {
+        let otherHost = try #require(TestPlatform.nonLoopbackIPv4(), "the other host is this machine's non-loopback IPv4 address; it has none")
+        let platform = try await TestPlatform(otherHosts: [otherHost])
+        let plan = Traffic().plan
+        let office = try await platform.enrol(plan.sender, kind: plan.senderKind)
+        let recipient = try await platform.enrol(plan.recipient, kind: plan.recipientKind)
+        let copy = try platform.client(office.credential, host: otherHost)
+        let units = UnitSource(plan: plan)
+
+        let own = try await office.send(units.unit(0), to: plan.recipient.rawValue, checker: nil).unitID
+        let copied = try await copy.send(units.unit(1), to: plan.recipient.rawValue, checker: nil).unitID
+        // The copy is the office and no more: it cannot download what the office sent (only the recipient
+        // can), and files that name another sender are refused.
+        var bytes: [UInt8] = []
+        await expectRefusal(.notRecipient) { try await copy.download(unit: own, file: units.unit(0)[0].name, into: &bytes) }
+        let foreign = units.unit(2).map { OutgoingFile(name: $0.name.replacingOccurrences(of: plan.sender.rawValue, with: "1399999999"), bytes: $0.bytes) }
+        await expectRefusal(.fileNameMismatch) { try await copy.send(foreign, to: plan.recipient.rawValue, checker: nil) }
+        try await recipient.acknowledgeDownload(unit: copied)
+
+        // The office's trail names the address of every upload, refusal and download.
+        let auditor = try platform.client(try await platform.issued(TestPlatform.auditorNumber, role: .auditor))
+        var query = Renkei_V1_QueryAuditRequest()
+        query.officeNumber = plan.sender.rawValue
+        let trail = try await auditor.queryAudit(query)
+        let uploads = trail.filter { $0.kindName == "sendUnitUploaded" }
+        #expect(uploads.map(\.sequence) == [own, copied])
+        #expect(uploads.first?.origin.hasPrefix("ipv4:127.0.0.1:") == true, "\(uploads)")
+        #expect(uploads.last?.origin.hasPrefix("ipv4:\(otherHost):") == true, "\(uploads)")
+        #expect(uploads.last?.summary.hasSuffix(" from \(uploads.last?.origin ?? "")") == true, "\(uploads)")
+        let refusal = try #require(trail.first { $0.kindName == "sendUnitRefused" })
+        #expect(refusal.origin.hasPrefix("ipv4:\(otherHost):"), "\(refusal)")
+        let download = try #require(trail.first { $0.kindName == "sendUnitDownloaded" })
+        #expect(download.origin.hasPrefix("ipv4:127.0.0.1:"), "\(download)")
+
+        // The office reports the copy: one revocation stops its own connection and the copy's at once.
+        try await platform.operatorClient.revokeCertificate(serial: office.credential.certificate.serialNumber.hex, reason: "鍵の流出")
+        await expectRefusal(.unauthenticated) { try await copy.inbox() }
+        await expectRefusal(.unauthenticated) { try await office.sent() }
+        #expect(try await recipient.inbox().units.count == 2, "the recipient goes on")
+        for client in [office, copy, recipient, auditor] { await client.close() }
         await platform.stop()
     }
 

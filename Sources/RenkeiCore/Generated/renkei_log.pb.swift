@@ -677,6 +677,9 @@ public nonisolated struct PBSendUnitUploaded: Sendable {
   /// SHA-256 of the canonical manifest (what was signed): the unit's identity
   public var manifestSha256: Data = Data()
 
+  /// the network peer it came from as the server saw it (ipv4:192.0.2.7:50412); empty in process
+  public var origin: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -700,6 +703,9 @@ public nonisolated struct PBSendUnitRefused: Sendable {
 
   public var idempotencyKey: String = String()
 
+  /// the network peer the attempt came from (as in SendUnitUploaded)
+  public var origin: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -720,6 +726,9 @@ public nonisolated struct PBSendUnitDownloaded: Sendable {
 
   /// the unit's sender, so its audit lists the download too
   public var sender: String = String()
+
+  /// the network peer the acknowledgement came from (as in SendUnitUploaded)
+  public var origin: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1908,7 +1917,7 @@ nonisolated extension PBTrustedIssuerRemoved: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitUploaded"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0\u{3}sender_prefecture\0\u{3}recipient_prefecture\0\u{3}manifest_sha256\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_type\0\u{3}service_month\0\u{3}unit_number\0\u{1}files\0\u{3}signature_der\0\u{3}signer_serial\0\u{3}idempotency_key\0\u{3}definition_id\0\u{3}sender_prefecture\0\u{3}recipient_prefecture\0\u{3}manifest_sha256\0\u{1}origin\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1929,6 +1938,7 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.senderPrefecture) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.recipientPrefecture) }()
       case 13: try { try decoder.decodeSingularBytesField(value: &self.manifestSha256) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.origin) }()
       default: break
       }
     }
@@ -1974,6 +1984,9 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.manifestSha256.isEmpty {
       try visitor.visitSingularBytesField(value: self.manifestSha256, fieldNumber: 13)
     }
+    if !self.origin.isEmpty {
+      try visitor.visitSingularStringField(value: self.origin, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1991,6 +2004,7 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.senderPrefecture != rhs.senderPrefecture {return false}
     if lhs.recipientPrefecture != rhs.recipientPrefecture {return false}
     if lhs.manifestSha256 != rhs.manifestSha256 {return false}
+    if lhs.origin != rhs.origin {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1998,7 +2012,7 @@ nonisolated extension PBSendUnitUploaded: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitRefused"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_number\0\u{1}code\0\u{1}reason\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}recipient\0\u{3}unit_number\0\u{1}code\0\u{1}reason\0\u{3}idempotency_key\0\u{1}origin\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2012,6 +2026,7 @@ nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._M
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.code) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.origin) }()
       default: break
       }
     }
@@ -2036,6 +2051,9 @@ nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 6)
     }
+    if !self.origin.isEmpty {
+      try visitor.visitSingularStringField(value: self.origin, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2046,6 +2064,7 @@ nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.code != rhs.code {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.origin != rhs.origin {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2053,7 +2072,7 @@ nonisolated extension PBSendUnitRefused: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SendUnitDownloaded"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}recipient\0\u{1}files\0\u{1}sender\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}recipient\0\u{1}files\0\u{1}sender\0\u{1}origin\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2065,6 +2084,7 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.files) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.sender) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.origin) }()
       default: break
       }
     }
@@ -2083,6 +2103,9 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
     if !self.sender.isEmpty {
       try visitor.visitSingularStringField(value: self.sender, fieldNumber: 4)
     }
+    if !self.origin.isEmpty {
+      try visitor.visitSingularStringField(value: self.origin, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2091,6 +2114,7 @@ nonisolated extension PBSendUnitDownloaded: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.recipient != rhs.recipient {return false}
     if lhs.files != rhs.files {return false}
     if lhs.sender != rhs.sender {return false}
+    if lhs.origin != rhs.origin {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

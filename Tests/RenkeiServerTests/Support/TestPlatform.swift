@@ -27,27 +27,31 @@ final class TestPlatform: @unchecked Sendable {
     let metricsPort: Int?
     let serverKey: PrivateKey
     let serverCertificate: Certificate
+    let listenHost: String
     private(set) var operatorClient: RenkeiClient!
 
     static let operatorNumber = "9900000001"
     static let auditorNumber = "9900000002"
 
-    init(limits: ServerLimits = ServerLimits(), metricsPort: Int? = nil) async throws {
+    /// `otherHosts`: names (IP addresses) besides 127.0.0.1 the server's certificate names; with any, the
+    /// server listens on every address, so that a client can reach it from another of the machine's addresses.
+    init(limits: ServerLimits = ServerLimits(), metricsPort: Int? = nil, otherHosts: [String] = []) async throws {
         self.metricsPort = metricsPort
+        listenHost = otherHosts.isEmpty ? "127.0.0.1" : "0.0.0.0"
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-server-\(UUID().uuidString)").path
         ca = try PlatformCA.generate(name: "Renkei Server Test", now: Date() - 30 * 86_400)
         checkpointKey = try PrivateKey.generate()
         serverKey = try PrivateKey.generate()
-        serverCertificate = try ca.issueServerCertificate(key: serverKey, hostNames: ["127.0.0.1", "localhost"],
+        serverCertificate = try ca.issueServerCertificate(key: serverKey, hostNames: ["127.0.0.1", "localhost"] + otherHosts,
                                                           notBefore: Date() - 86_400, notAfter: Date() + 365 * 86_400)
         self.limits = limits
         (store, platform, server, running, port) = try await Self.start(folder: folder, ca: ca, checkpointKey: checkpointKey, serverKey: serverKey,
-                                                                          serverCertificate: serverCertificate, limits: limits, metricsPort: metricsPort)
+                                                                          serverCertificate: serverCertificate, limits: limits, metricsPort: metricsPort, host: listenHost)
         operatorClient = try client(try credential(Self.operatorNumber, role: .operator))
     }
 
     private static func start(folder: String, ca: PlatformCA, checkpointKey: PrivateKey, serverKey: PrivateKey, serverCertificate: Certificate,
-                              limits: ServerLimits, metricsPort: Int? = nil, port: Int = 0)
+                              limits: ServerLimits, metricsPort: Int? = nil, host: String, port: Int = 0)
         async throws -> (LMDBEventStore, Platform, RenkeiServer, Task<Void, any Error>, Int) {
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
@@ -61,7 +65,7 @@ final class TestPlatform: @unchecked Sendable {
         let platform = try Platform(store: store, configuration: platformConfiguration)
         var logger = Logger(label: "renkei.test")
         logger.logLevel = .warning
-        let settings = ServerSettings(host: "127.0.0.1", port: port, certificateChainPEM: serverCertificate.pem + ca.intermediate.pem,
+        let settings = ServerSettings(host: host, port: port, certificateChainPEM: serverCertificate.pem + ca.intermediate.pem,
                                       privateKeyPEM: try serverKey.pem(), platformCAPEM: ca.root.pem + ca.intermediate.pem,
                                       issuingCA: ca, limits: limits, metricsPort: metricsPort, checkpointInterval: nil)
         let server = RenkeiServer(platform: platform, settings: settings, logger: logger)
@@ -82,7 +86,7 @@ final class TestPlatform: @unchecked Sendable {
     func restart() async throws {
         await stop()
         (store, platform, server, running, port) = try await Self.start(folder: folder, ca: ca, checkpointKey: checkpointKey, serverKey: serverKey,
-                                                                          serverCertificate: serverCertificate, limits: limits, metricsPort: metricsPort, port: port)
+                                                                          serverCertificate: serverCertificate, limits: limits, metricsPort: metricsPort, host: listenHost, port: port)
         operatorClient = try client(try credential(Self.operatorNumber, role: .operator))
     }
 
@@ -101,8 +105,26 @@ final class TestPlatform: @unchecked Sendable {
         return try Credential(key: key, certificate: certificate, chain: [issuer.intermediate])
     }
 
-    func client(_ credential: Credential) throws -> RenkeiClient {
-        try RenkeiClient(host: "127.0.0.1", port: port, credential: credential, platformCAPEM: caPEM)
+    /// A connection presenting `credential`, to the server's address `host`.
+    func client(_ credential: Credential, host: String = "127.0.0.1") throws -> RenkeiClient {
+        try RenkeiClient(host: host, port: port, credential: credential, platformCAPEM: caPEM)
+    }
+
+    /// One of this machine's IPv4 addresses other than loopback (a connection to it comes from it, so it
+    /// stands for another host), or nil when the machine has none.
+    static func nonLoopbackIPv4() -> String? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            guard inet_ntop(AF_INET, &ipv4, &text, socklen_t(text.count)) != nil else { continue }
+            let name = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !name.hasPrefix("127.") { return name }
+        }
+        return nil
     }
 
     /// A certificate the operator issues through the API from the office's CSR (so the platform records it).

@@ -83,6 +83,9 @@ public nonisolated struct Renkei_V1_AuditEvent: Sendable {
   /// a line for people
   public var summary: String = String()
 
+  /// for uploads, refusals and downloads: the network peer the request came from
+  public var origin: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -295,7 +298,7 @@ nonisolated extension Renkei_V1_QueryAuditResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Renkei_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}micros\0\u{1}kind\0\u{3}kind_name\0\u{1}actor\0\u{1}summary\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}micros\0\u{1}kind\0\u{3}kind_name\0\u{1}actor\0\u{1}summary\0\u{1}origin\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -309,6 +312,7 @@ nonisolated extension Renkei_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeSingularStringField(value: &self.kindName) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.actor) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.summary) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.origin) }()
       default: break
       }
     }
@@ -333,6 +337,9 @@ nonisolated extension Renkei_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf
     if !self.summary.isEmpty {
       try visitor.visitSingularStringField(value: self.summary, fieldNumber: 6)
     }
+    if !self.origin.isEmpty {
+      try visitor.visitSingularStringField(value: self.origin, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -343,6 +350,7 @@ nonisolated extension Renkei_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.kindName != rhs.kindName {return false}
     if lhs.actor != rhs.actor {return false}
     if lhs.summary != rhs.summary {return false}
+    if lhs.origin != rhs.origin {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
