@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RenkeiMerkle", targets: ["RenkeiMerkle"]),
         .library(name: "RenkeiStore", targets: ["RenkeiStore"]),
         .library(name: "RenkeiLog", targets: ["RenkeiLog"]),
+        .library(name: "RenkeiPostgres", targets: ["RenkeiPostgres"]),
         .library(name: "CarePlanStandard", targets: ["CarePlanStandard"]),
         .library(name: "RenkeiCore", targets: ["RenkeiCore"]),
         .library(name: "RenkeiWorkload", targets: ["RenkeiWorkload"]),
@@ -45,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian: a module map and a shim header each, nothing else.
@@ -75,6 +77,15 @@ let package = Package(
             name: "RenkeiLog",
             dependencies: ["RenkeiStore", "RenkeiLMDB", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto",
                            .product(name: "Metrics", package: "swift-metrics")]
+        ),
+
+        // The PostgreSQL store (several servers over one database): the same protocol through postgres-nio.
+        // The only module that touches PostgreSQL.
+        .target(
+            name: "RenkeiPostgres",
+            dependencies: ["RenkeiStore", "RenkeiZstd", "RenkeiModel", "RenkeiMerkle", "RenkeiCrypto",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         // The domain: commands → events (protobuf bodies), projections, rebuild. Reaches storage only through
@@ -219,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RenkeiStoreTests",
-            dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel"]
+            dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiPostgres", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel"]
         ),
         .testTarget(
             name: "RenkeiCoreTests",

@@ -41,6 +41,10 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let missingData = Code(rawValue: 514)
         /// The disk or the engine failed in a way not named above.
         public static let ioFailure = Code(rawValue: 515)
+        /// The engine's server cannot be reached (a database connection lost or refused): nothing was
+        /// stored by the call that got it, or — when the connection broke during a commit — the commit's
+        /// outcome is unknown; the caller may try again (the domain's idempotency keys make that safe).
+        public static let unavailable = Code(rawValue: 516)
 
         public var description: String { String(rawValue) }
     }
@@ -77,6 +81,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible, Sendable {
         case .readOnly: "読み取り専用です / the store is read-only"
         case .missingData: "保存データが欠けています / the store's data is missing"
         case .ioFailure: "入出力エラーです / input/output failure"
+        case .unavailable: "データベースに接続できません。再試行してください / the database cannot be reached; try again"
         default: "ストアのエラー / store error"
         }
     }

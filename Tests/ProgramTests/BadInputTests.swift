@@ -12,14 +12,14 @@ import Testing
         let server: ServerProcess
         let unit: UInt64
 
-        init() throws {
+        init() async throws {
             folder = try Programs.temporaryFolder("bad-input")
             server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
-            try server.enrolDemoOffices(in: folder)
+            try await server.enrolDemoOffices(in: folder)
             let files = try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path)
                 .filter { $0.hasPrefix("UPPLAN_") || $0.hasPrefix("UPSIKYU_") || $0.hasPrefix("UPHOSOKU_202506") }
                 .map { Programs.examples.appendingPathComponent($0).path }
-            let sent = try Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + files, in: folder)
+            let sent = try await Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + files, in: folder)
             unit = try #require(EndToEndTests.unitID(in: sent.output), "\(sent)")
         }
 
@@ -44,33 +44,33 @@ import Testing
         #expect(run.error.unicodeScalars.contains { $0.value >= 0x3040 && $0.value <= 0x9FFF } && run.error.contains(" / "), "\(run)", sourceLocation: sourceLocation)
     }
 
-    @Test func localProblemsAreNumberedAndChangeNothing() throws {
-        let fixture = try Fixture()
+    @Test func localProblemsAreNumberedAndChangeNothing() async throws {
+        let fixture = try await Fixture()
         let kyotaku = fixture.server.profile("kyotaku")
         // A missing file.
-        expectError(try Programs.run("renkei", ["send", "--profile", kyotaku, "NOT_THERE.CSV"], in: fixture.folder), code: 2001, status: 3)
+        expectError(try await Programs.run("renkei", ["send", "--profile", kyotaku, "NOT_THERE.CSV"], in: fixture.folder), code: 2001, status: 3)
         // No profile in the folder given.
-        expectError(try Programs.run("renkei", ["inbox", "--profile", fixture.folder.appendingPathComponent("nobody").path], in: fixture.folder), code: 2006, status: 3)
+        expectError(try await Programs.run("renkei", ["inbox", "--profile", fixture.folder.appendingPathComponent("nobody").path], in: fixture.folder), code: 2006, status: 3)
         // Another office's files: refused before anything is sent.
         let jsk = try #require(try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path).first { $0.hasPrefix("UPJSK_") })
-        expectError(try Programs.run("renkei", ["send", "--profile", kyotaku, Programs.examples.appendingPathComponent(jsk).path], in: fixture.folder),
+        expectError(try await Programs.run("renkei", ["send", "--profile", kyotaku, Programs.examples.appendingPathComponent(jsk).path], in: fixture.folder),
                     code: 2011, status: 3)
         // A download into a file that exists with other content is refused; the file is untouched.
         let target = fixture.folder.appendingPathComponent("target")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path).first { $0.hasPrefix("UPPLAN_") })
         try Data("mine".utf8).write(to: target.appendingPathComponent(name))
-        expectError(try Programs.run("renkei", ["download", "\(fixture.unit)", "--to", target.path, "--profile", fixture.server.profile("houmon")],
+        expectError(try await Programs.run("renkei", ["download", "\(fixture.unit)", "--to", target.path, "--profile", fixture.server.profile("houmon")],
                                      in: fixture.folder), code: 2003, status: 3)
         #expect(try Data(contentsOf: target.appendingPathComponent(name)) == Data("mine".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path) == [name])
         // Still unread: nothing was acknowledged.
-        let inbox = try Programs.run("renkei", ["inbox", "--status", "unread", "--profile", fixture.server.profile("houmon")], in: fixture.folder)
+        let inbox = try await Programs.run("renkei", ["inbox", "--status", "unread", "--profile", fixture.server.profile("houmon")], in: fixture.folder)
         #expect(inbox.output.contains("未読"))
     }
 
-    @Test func aWrongPKCS12PasswordIsRefusedAndTheRightOneImports() throws {
-        let fixture = try Fixture()
+    @Test func aWrongPKCS12PasswordIsRefusedAndTheRightOneImports() async throws {
+        let fixture = try await Fixture()
         let profile = URL(fileURLWithPath: fixture.server.profile("houmon"))
         let p12 = fixture.folder.appendingPathComponent("houmon.p12")
         let openssl = Process()
@@ -82,24 +82,24 @@ import Testing
         #expect(openssl.terminationStatus == 0)
         let server = "127.0.0.1:\(fixture.server.port)", ca = profile.appendingPathComponent("platform-ca.pem").path
         let imported = fixture.folder.appendingPathComponent("imported").path
-        expectError(try Programs.run("renkei", ["init", "--profile", imported, "--p12", p12.path, "--server", server, "--ca", ca],
+        expectError(try await Programs.run("renkei", ["init", "--profile", imported, "--p12", p12.path, "--server", server, "--ca", ca],
                                      in: fixture.folder, environment: ["RENKEI_P12_PASSWORD": "wrong"]), code: 2008, status: 3)
         #expect(!FileManager.default.fileExists(atPath: imported + "/key.pem"))
-        let good = try Programs.run("renkei", ["init", "--profile", imported, "--p12", p12.path, "--server", server, "--ca", ca],
+        let good = try await Programs.run("renkei", ["init", "--profile", imported, "--p12", p12.path, "--server", server, "--ca", ca],
                                     in: fixture.folder, environment: ["RENKEI_P12_PASSWORD": "正しい-secret"])
         #expect(good.status == 0, "\(good)")
-        #expect(try Programs.run("renkei", ["inbox", "--profile", imported], in: fixture.folder).output.contains("\(fixture.unit)"))
+        #expect(try await Programs.run("renkei", ["inbox", "--profile", imported], in: fixture.folder).output.contains("\(fixture.unit)"))
     }
 
-    @Test func anUnreachableOrUntrustedServerIsNamedAsSuch() throws {
-        let fixture = try Fixture()
+    @Test func anUnreachableOrUntrustedServerIsNamedAsSuch() async throws {
+        let fixture = try await Fixture()
         // Nothing listens on the port this profile names.
         let closed = try fixture.profileCopy("kyotaku") { copy in
             let file = copy.appendingPathComponent("profile.json")
             let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: ":\(fixture.server.port)", with: ":1")
             try text.write(to: file, atomically: true, encoding: .utf8)
         }
-        expectError(try Programs.run("renkei", ["inbox", "--profile", closed], in: fixture.folder), code: 2009, status: 4)
+        expectError(try await Programs.run("renkei", ["inbox", "--profile", closed], in: fixture.folder), code: 2009, status: 4)
         // This profile trusts another CA than the one that issued the server's certificate.
         let otherData = fixture.folder.appendingPathComponent("other")
         let other = try ServerProcess(data: otherData, in: fixture.folder)
@@ -108,7 +108,7 @@ import Testing
             try FileManager.default.removeItem(at: copy.appendingPathComponent("platform-ca.pem"))
             try FileManager.default.copyItem(at: otherData.appendingPathComponent("pki/ca.pem"), to: copy.appendingPathComponent("platform-ca.pem"))
         }
-        expectError(try Programs.run("renkei", ["inbox", "--profile", untrusted], in: fixture.folder), code: 2010, status: 4)
+        expectError(try await Programs.run("renkei", ["inbox", "--profile", untrusted], in: fixture.folder), code: 2010, status: 4)
         // The other way round: the server does not trust this profile's certificate (another CA issued it).
         let stranger = try fixture.profileCopy("kyotaku") { copy in
             for file in ["key.pem", "certificate.pem"] {
@@ -116,34 +116,34 @@ import Testing
                 try FileManager.default.copyItem(at: otherData.appendingPathComponent("profiles/kyotaku/\(file)"), to: copy.appendingPathComponent(file))
             }
         }
-        expectError(try Programs.run("renkei", ["inbox", "--profile", stranger], in: fixture.folder), code: 2020, status: 4)
+        expectError(try await Programs.run("renkei", ["inbox", "--profile", stranger], in: fixture.folder), code: 2020, status: 4)
     }
 
-    @Test(.enabled(if: isRoot, "mounts a small tmpfs")) func aFullDiskWhileDownloadingLeavesNoFileAndNoAcknowledgement() throws {
-        let fixture = try Fixture()
+    @Test(.enabled(if: isRoot, "mounts a small tmpfs")) func aFullDiskWhileDownloadingLeavesNoFileAndNoAcknowledgement() async throws {
+        let fixture = try await Fixture()
         let small = fixture.folder.appendingPathComponent("small")
         try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
         // One page: the first file fits, the second does not.
         let mount = try Programs.runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", small.path])
         try #require(mount == 0)
         defer { _ = try? Programs.runTool("/bin/umount", [small.path]) }
-        let run = try Programs.run("renkei", ["download", "\(fixture.unit)", "--to", small.path, "--profile", fixture.server.profile("houmon")], in: fixture.folder)
+        let run = try await Programs.run("renkei", ["download", "\(fixture.unit)", "--to", small.path, "--profile", fixture.server.profile("houmon")], in: fixture.folder)
         expectError(run, code: 2004, status: 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: small.path) == [], "nothing half-written, no temporary files")
-        let inbox = try Programs.run("renkei", ["inbox", "--status", "unread", "--profile", fixture.server.profile("houmon")], in: fixture.folder)
+        let inbox = try await Programs.run("renkei", ["inbox", "--status", "unread", "--profile", fixture.server.profile("houmon")], in: fixture.folder)
         #expect(inbox.output.contains("\(fixture.unit)"), "not acknowledged: \(inbox)")
     }
 
-    @Test func theServerRefusesBadConfiguration() throws {
+    @Test func theServerRefusesBadConfiguration() async throws {
         let folder = try Programs.temporaryFolder("server-config")
         defer { try? FileManager.default.removeItem(at: folder) }
         // Production mode without certificates.
-        expectError(try Programs.run("renkei-server", ["--mode", "production", "--data", folder.appendingPathComponent("d").path], in: folder),
+        expectError(try await Programs.run("renkei-server", ["--mode", "production", "--data", folder.appendingPathComponent("d").path], in: folder),
                     code: 2017, status: 2)
         // A misspelt key in the configuration file is not ignored.
         let config = folder.appendingPathComponent("renkei.json")
         try Data(#"{"prot": 7443}"#.utf8).write(to: config)
-        let run = try Programs.run("renkei-server", ["--config", config.path], in: folder)
+        let run = try await Programs.run("renkei-server", ["--config", config.path], in: folder)
         expectError(run, code: 2005, status: 2)
         #expect(run.error.contains("prot"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("renkei-data").path), "nothing created")
@@ -184,7 +184,7 @@ extension Programs {
         return String(decoding: line, as: UTF8.self)
     }
 
-    @Test func laterSourcesWin() throws {
+    @Test func laterSourcesWin() async throws {
         let folder = try Programs.temporaryFolder("settings")
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("renkei.json")
@@ -199,7 +199,7 @@ extension Programs {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name)/pki/ca.pem").path), "\(name)")
         }
         // A bad value in the environment is named.
-        let bad = try Programs.run("renkei-server", ["--config", config.path], in: folder, environment: ["RENKEI_PORT": "seven"])
+        let bad = try await Programs.run("renkei-server", ["--config", config.path], in: folder, environment: ["RENKEI_PORT": "seven"])
         #expect(bad.status == 2 && bad.error.contains("[2005]") && bad.error.contains("RENKEI_PORT"), "\(bad)")
     }
 }

@@ -9,8 +9,8 @@ import Testing
     /// Screenshots and printed PDFs stay here after the run, for a person to look at.
     static let keep = Programs.packageRoot.appendingPathComponent(".build/screens")
 
-    @Test func aFullSendAndReceiveInHeadlessChromium() throws {
-        let platform = try SyncPlatform("browser")
+    @Test func aFullSendAndReceiveInHeadlessChromium() async throws {
+        let platform = try await SyncPlatform("browser")
         defer { withExtendedLifetime(platform) {} }
         let (folder, server) = (platform.folder, platform.server)
         let sender = try WebScreensTests.Screens(profile: server.profile("kyotaku"), inbox: folder.appendingPathComponent("k"), folder: folder)
@@ -29,7 +29,7 @@ import Testing
 
         let out = Self.keep.appendingPathComponent("flow")
         try? FileManager.default.removeItem(at: out)
-        let run = try Programs.run("/usr/bin/env", [
+        let run = try await Programs.run("/usr/bin/env", [
             "python3", Programs.packageRoot.appendingPathComponent("Tests/ProgramTests/Browser/screens.py").path,
             "--sender", sender.base, "--recipient", recipient.base, "--recipient-number", "1310000002",
             "--files", files.path, "--broken", broken.appendingPathComponent(upplan).path, "--out", out.path,
@@ -47,14 +47,14 @@ import Testing
         #expect(summary.pages.allSatisfy { $0.controls > 0 })
         #expect(summary.screenshots.count == 8 && summary.screenshots.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
         // The platform agrees: the recipient's download is on record.
-        let listed = try Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
+        let listed = try await Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
         #expect(listed.output.contains("\"unit_id\":\"\(summary.unit)\"") && listed.output.contains("UNIT_STATUS_DOWNLOADED"), "\(listed)")
     }
 
     /// A generated 第6表/第7表 unit on 新規作成, printed by Chromium to PDF: two A4 landscape pages per user,
     /// each with ink on it, and the users' names and the 別表's totals in the text.
-    @Test func thePrintViewPrintsOneA4LandscapePagePerUserAndForm() throws {
-        let platform = try SyncPlatform("print")
+    @Test func thePrintViewPrintsOneA4LandscapePagePerUserAndForm() async throws {
+        let platform = try await SyncPlatform("print")
         defer { withExtendedLifetime(platform) {} }
         let (folder, server) = (platform.folder, platform.server)
         let screens = try WebScreensTests.Screens(profile: server.profile("kyotaku"), inbox: folder.appendingPathComponent("k"), folder: folder)
@@ -62,7 +62,7 @@ import Testing
         for file in unit.files {
             let path = folder.appendingPathComponent(file.fileName)
             try Data(file.bytes).write(to: path)
-            let put = try Programs.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-T", path.path, screens.base + "/new/files/" + file.fileName], in: folder)
+            let put = try await Programs.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-T", path.path, screens.base + "/new/files/" + file.fileName], in: folder)
             #expect(put.output == "200", "\(file.fileName): \(put)")
         }
         func records(_ kind: FileKind) -> [[String]] { unit.files.filter { $0.kind == kind }.flatMap(\.records) }
@@ -74,24 +74,24 @@ import Testing
         try FileManager.default.createDirectory(at: Self.keep, withIntermediateDirectories: true)
         let pdf = Self.keep.appendingPathComponent("print.pdf")
         try? FileManager.default.removeItem(at: pdf)
-        let print = try Programs.run(ProcessInfo.processInfo.environment["RENKEI_CHROMIUM"] ?? "/usr/bin/chromium", [
+        let print = try await Programs.run(ProcessInfo.processInfo.environment["RENKEI_CHROMIUM"] ?? "/usr/bin/chromium", [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-pdf-header-footer",
             "--print-to-pdf=\(pdf.path)", screens.base + "/new/print",
         ], in: folder)
         try #require(FileManager.default.fileExists(atPath: pdf.path), "chromium --print-to-pdf wrote nothing: \(print)")
 
-        let info = try Programs.run("/usr/bin/pdfinfo", [pdf.path], in: folder).output
+        let info = try await Programs.run("/usr/bin/pdfinfo", [pdf.path], in: folder).output
         #expect(info.contains("Pages:") && Self.value("Pages:", in: info) == String(users.count * 2), "\(info)")
         let size = (Self.value("Page size:", in: info) ?? "").split(separator: " ").compactMap { Double($0) }
         #expect(info.contains("(A4)") && size.count == 2 && size[0] > size[1], "A4 landscape: \(info)")
-        let text = try Programs.run("/usr/bin/pdftotext", ["-layout", pdf.path, "-"], in: folder).output
+        let text = try await Programs.run("/usr/bin/pdftotext", ["-layout", pdf.path, "-"], in: folder).output
         for name in names { for part in name.split(separator: "　") { #expect(text.contains(part), "\(name) is not in the printed text") } }
         for total in totals { #expect(text.contains(total), "the total \(total) is not in the printed text") }
         #expect(text.contains("サービス利用票別表") && text.contains("令和7年6月分"))
 
         // Every page rendered by pdftoppm has ink on it (a page that broke in the wrong place would be nearly empty).
         let prefix = folder.appendingPathComponent("page")
-        let rendered = try Programs.run("/usr/bin/pdftoppm", ["-gray", "-r", "30", pdf.path, prefix.path], in: folder)
+        let rendered = try await Programs.run("/usr/bin/pdftoppm", ["-gray", "-r", "30", pdf.path, prefix.path], in: folder)
         let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".pgm") }.sorted()
         #expect(pages.count == users.count * 2, "\(rendered)")
         for page in pages {

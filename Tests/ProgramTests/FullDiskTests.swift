@@ -5,8 +5,17 @@ import Testing
 /// clear refusal (508, in Japanese and English) and nothing half-stored, reads and downloads keep working, the
 /// store verifies, and uploads go through again as soon as space returns — with every acknowledged unit kept.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct FullDiskTests {
-    static func run(_ arguments: [String]) throws -> Int32 {
-        try Programs.run("/usr/bin/env", arguments, in: FileManager.default.temporaryDirectory).status
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        try await Programs.run("/usr/bin/env", arguments, in: FileManager.default.temporaryDirectory).status
+    }
+
+    /// Detaches the tmpfs at `path` (lazily: a process still inside it keeps it until it leaves).
+    static func unmount(_ path: String) {
+        let umount = Process()
+        umount.executableURL = URL(fileURLWithPath: "/usr/bin/umount")
+        umount.arguments = ["-l", path]
+        try? umount.run()
+        umount.waitUntilExit()
     }
 
     /// Free bytes of the file system holding `path`.
@@ -16,18 +25,18 @@ import Testing
     }
 
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root (Tools/dev test runs as root)"))
-    func aFullDiskRefusesUploadsClearlyKeepsReadsAndRecovers() throws {
+    func aFullDiskRefusesUploadsClearlyKeepsReadsAndRecovers() async throws {
         let folder = try Programs.temporaryFolder("fulldisk")
         defer { try? FileManager.default.removeItem(at: folder) }
         let disk = folder.appendingPathComponent("disk")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
         // Room for the server's preallocated 256 MiB write-ahead log and a little more.
-        try #require(try Self.run(["mount", "-t", "tmpfs", "-o", "size=300m", "tmpfs", disk.path]) == 0, "mount a tmpfs")
-        defer { _ = try? Self.run(["umount", "-l", disk.path]) }
+        try await #require(try Self.run(["mount", "-t", "tmpfs", "-o", "size=300m", "tmpfs", disk.path]) == 0, "mount a tmpfs")
+        defer { Self.unmount(disk.path) }
         let data = disk.appendingPathComponent("data")
         let server = try ServerProcess(data: data, in: folder)
         defer { server.stop() }
-        try server.enrolDemoOffices(in: folder)
+        try await server.enrolDemoOffices(in: folder)
 
         // Ballast fills all but 12 MiB, so the store's next growth finds no room.
         let ballast = disk.appendingPathComponent("ballast")
@@ -50,7 +59,7 @@ import Testing
         var acknowledged: [UInt64] = []
         var refusal: Programs.Run?
         for n in 0..<40 where refusal == nil {
-            let sent = try Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + (try unit(n)), in: folder)
+            let sent = try await Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + (try unit(n)), in: folder)
             if sent.status == 0, let id = EndToEndTests.unitID(in: sent.output) { acknowledged.append(id) } else { refusal = sent }
         }
         let refused = try #require(refusal, "40 units of 4 MiB went into 12 MiB")
@@ -60,33 +69,33 @@ import Testing
 
         // Reads go on: the recipient lists and downloads what was acknowledged, whole; only the record of the
         // download waits for space (the unit stays unread, and the message says so).
-        let inbox = try Programs.run("renkei", ["inbox", "--json", "--profile", server.profile("houmon")], in: folder)
+        let inbox = try await Programs.run("renkei", ["inbox", "--json", "--profile", server.profile("houmon")], in: folder)
         for id in acknowledged { #expect(inbox.output.contains("\"unit_id\":\"\(id)\""), "\(id) in \(inbox.output.prefix(500))") }
         let received = folder.appendingPathComponent("received")
-        let download = try Programs.run("renkei", ["download", "\(acknowledged[0])", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
+        let download = try await Programs.run("renkei", ["download", "\(acknowledged[0])", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
         #expect(download.status == 5 && download.error.contains("[2021]") && download.error.contains("508"), "\(download)")
         for (name, bytes) in try SyncTests.unit(["UPPLAN_", "UPSIKYU_"], serial: "20250525103100", from: "20250525103000") {
             #expect(try Data(contentsOf: received.appendingPathComponent(name)) == bytes, "\(name) saved whole")
         }
         // Nothing half-stored: the store, as the live server holds it, verifies.
-        let live = try Programs.run("renkei-admin", ["verify", "--data", data.path], in: folder)
+        let live = try await Programs.run("renkei-admin", ["verify", "--data", data.path], in: folder)
         #expect(live.status == 0, "\(live)")
 
         // Space returns: the next upload goes through, without a restart.
         try FileManager.default.removeItem(at: ballast)
-        let again = try Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + (try unit(50)), in: folder)
+        let again = try await Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + (try unit(50)), in: folder)
         let last = try #require(EndToEndTests.unitID(in: again.output), "\(again)")
         acknowledged.append(last)
-        let recorded = try Programs.run("renkei", ["download", "\(acknowledged[0])", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
+        let recorded = try await Programs.run("renkei", ["download", "\(acknowledged[0])", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
         #expect(recorded.status == 0, "the download is recorded once there is room: \(recorded)")
 
         // Stopped and verified from its folder: every acknowledged unit is there.
         server.stop()
-        let stopped = try Programs.run("renkei-admin", ["verify", "--data", data.path], in: folder)
+        let stopped = try await Programs.run("renkei-admin", ["verify", "--data", data.path], in: folder)
         #expect(stopped.status == 0, "\(stopped)")
         let restarted = try ServerProcess(data: data, in: folder)
         defer { restarted.stop() }
-        let sent = try Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", restarted.profile("kyotaku")], in: folder)
+        let sent = try await Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", restarted.profile("kyotaku")], in: folder)
         for id in acknowledged { #expect(sent.output.contains("\"unit_id\":\"\(id)\""), "\(id) after a restart") }
     }
 }

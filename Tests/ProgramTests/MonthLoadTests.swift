@@ -5,10 +5,10 @@ import Testing
 /// bursts, every office subscribed and downloading — and the books balance: every unit sent reached its
 /// recipient's subscription and was downloaded, or was withdrawn; each operation has its latency percentiles.
 @Suite(.timeLimit(.minutes(10))) struct MonthLoadTests {
-    @Test func twoMonthEndsBetweenGeneratedOfficesBalance() throws {
+    @Test func twoMonthEndsBetweenGeneratedOfficesBalance() async throws {
         let folder = try Programs.temporaryFolder("month")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let run = try Programs.run("renkei-load", ["month", "--worlds", "3", "--months", "2", "--withdraw-percent", "10"], in: folder)
+        let run = try await Programs.run("renkei-load", ["month", "--worlds", "3", "--months", "2", "--withdraw-percent", "10"], in: folder)
         try #require(run.status == 0, "\(run)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         let sent = try #require(summary["sent"] as? Int), delivered = try #require(summary["delivered"] as? Int)

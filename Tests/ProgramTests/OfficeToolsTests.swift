@@ -37,14 +37,14 @@ import Testing
         return files
     }
 
-    @Test func checkLeadsWithTheCauseAndFixToWritesCopiesThatPass() throws {
+    @Test func checkLeadsWithTheCauseAndFixToWritesCopiesThatPass() async throws {
         let folder = try Programs.temporaryFolder("fix")
         defer { try? FileManager.default.removeItem(at: folder) }
         let export = folder.appendingPathComponent("export"), fixed = folder.appendingPathComponent("fixed")
         let originals = try Self.deviatingExport(in: export)
 
         // The folder is searched recursively; a UTF-8 file is one sentence, not an ENC-1 per line.
-        let check = try Programs.run("renkei", ["check", export.path], in: folder)
+        let check = try await Programs.run("renkei", ["check", export.path], in: folder)
         #expect(check.status == 1, "\(check)")
         #expect(check.output.contains("4 ファイル"), "\(check)")
         #expect(check.output.contains("UTF-8(BOM 付き)で保存されています") && check.output.contains("--fix-to"), "\(check)")
@@ -52,10 +52,10 @@ import Testing
         #expect(check.output.split(separator: "\n").filter { $0.hasPrefix(plan) && $0.contains("ENC-1") }.count == 1, "\(check)")
 
         // Corrected copies, every change named; the copies pass; the originals are untouched.
-        let fix = try Programs.run("renkei", ["check", "--fix-to", fixed.path, export.path], in: folder)
+        let fix = try await Programs.run("renkei", ["check", "--fix-to", fixed.path, export.path], in: folder)
         #expect(fix.status == 0, "\(fix)")
         for expected in ["先頭の BOM", "UTF-8 から MS932", "202499", "ファイル名を"] { #expect(fix.output.contains(expected), "\(expected): \(fix)") }
-        let again = try Programs.run("renkei", ["check", fixed.path], in: folder)
+        let again = try await Programs.run("renkei", ["check", fixed.path], in: folder)
         #expect(again.status == 0 && again.output.contains("送信できます"), "\(again)")
         for name in ["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506", "UPJSK_"] {
             let original = try Self.example(name)
@@ -64,16 +64,16 @@ import Testing
         for (path, bytes) in originals { #expect(try Data(contentsOf: export.appendingPathComponent(path)) == Data(bytes), "\(path) untouched") }
 
         // Never in place.
-        let inPlace = try Programs.run("renkei", ["check", "--fix-to", export.appendingPathComponent("jisseki").path, export.path], in: folder)
+        let inPlace = try await Programs.run("renkei", ["check", "--fix-to", export.appendingPathComponent("jisseki").path, export.path], in: folder)
         #expect(inPlace.status == 2 && inPlace.error.contains("[2018]"), "\(inPlace)")
     }
 
-    @Test func savingsFollowFromThePrintedAssumptions() throws {
+    @Test func savingsFollowFromThePrintedAssumptions() async throws {
         let folder = try Programs.temporaryFolder("savings")
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
         defer { server.stop() }
-        try server.enrolDemoOffices(in: folder)
+        try await server.enrolDemoOffices(in: folder)
         // A seeded number of units each way.
         var random = SeededGenerator(seed: 7)
         let plans = Int.random(in: 2...5, using: &random), actuals = Int.random(in: 1...4, using: &random)
@@ -87,14 +87,14 @@ import Testing
                     try bytes.write(to: unit.appendingPathComponent(name))
                     paths.append(unit.appendingPathComponent(name).path)
                 }
-                let sent = try Programs.run("renkei", ["send", "--profile", server.profile(profile)] + paths, in: folder)
+                let sent = try await Programs.run("renkei", ["send", "--profile", server.profile(profile)] + paths, in: folder)
                 #expect(sent.status == 0, "\(sent)")
             }
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Tokyo")!
         let year = calendar.component(.year, from: Date())
-        let run = try Programs.run("renkei", ["savings", "--year", "\(year)", "--json", "--pages-per-file", "3", "--post-share", "0.5",
+        let run = try await Programs.run("renkei", ["savings", "--year", "\(year)", "--json", "--pages-per-file", "3", "--post-share", "0.5",
                                               "--profile", server.profile("kyotaku")], in: folder)
         #expect(run.status == 0, "\(run)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
@@ -110,7 +110,7 @@ import Testing
         #expect(abs((json["totalWithoutStaffYen"] as? Double ?? -1) - withoutStaff) < 0.001)
         #expect(abs((json["totalWithStaffYen"] as? Double ?? -1) - (withoutStaff + minutes / 60 * a["staffYenPerHour"]!)) < 0.001)
         // The people's version prints every assumption with its flag, and the national yardstick.
-        let text = try Programs.run("renkei", ["savings", "--year", "\(year)", "--profile", server.profile("kyotaku")], in: folder)
+        let text = try await Programs.run("renkei", ["savings", "--year", "\(year)", "--profile", server.profile("kyotaku")], in: folder)
         for flag in ["--pages-per-file", "--print-yen-per-page", "--post-share", "--postage-yen", "--fax-yen-per-page", "--minutes-per-sent",
                      "--minutes-per-received", "--staff-yen-per-hour", "¥72,000", "¥816,000"] {
             #expect(text.output.contains(flag), "\(flag)")

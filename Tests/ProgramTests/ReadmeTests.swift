@@ -15,7 +15,7 @@ import Testing
         return String(block[open.upperBound..<close.lowerBound])
     }
 
-    @Test func theWalkthroughRunsAsShown() throws {
+    @Test func theWalkthroughRunsAsShown() async throws {
         let root = try Programs.temporaryFolder("readme")
         defer { try? FileManager.default.removeItem(at: root) }
         let checkout = root.appendingPathComponent("renkei")
@@ -29,7 +29,7 @@ import Testing
         let script = checkout.appendingPathComponent("walkthrough.sh")
         try ("set -euo pipefail\n" + (try Self.walkthrough())).write(to: script, atomically: true, encoding: .utf8)
         let path = Programs.binaries.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let run = try Programs.run("/bin/bash", [script.path], in: checkout, environment: ["PATH": path])
+        let run = try await Programs.run("/bin/bash", [script.path], in: checkout, environment: ["PATH": path])
         #expect(run.status == 0, "\(run)")
         // Both directions arrived byte for byte; the audit verified; the live store equals its rebuild.
         for name in try FileManager.default.contentsOfDirectory(atPath: examples.path) where !name.hasPrefix("UP1KYO") && !name.hasPrefix("UPHOSOKU_000000") {

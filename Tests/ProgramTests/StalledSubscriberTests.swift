@@ -6,11 +6,11 @@ import Testing
 /// events and what HTTP/2 flow control lets it write, not the backlog), the reader gets every unit, and the
 /// stalled subscribers, reading at last, get every unit too, in order.
 @Suite(.timeLimit(.minutes(10))) struct StalledSubscriberTests {
-    @Test func subscribersThatNeverReadCostTheServerABoundedAmount() throws {
+    @Test func subscribersThatNeverReadCostTheServerABoundedAmount() async throws {
         let folder = try Programs.temporaryFolder("stalled")
         defer { try? FileManager.default.removeItem(at: folder) }
         let units = 3_000, stalled = 50
-        let run = try Programs.run("renkei-load", ["stalled", "--stalled", "\(stalled)", "--units", "\(units)"], in: folder)
+        let run = try await Programs.run("renkei-load", ["stalled", "--stalled", "\(stalled)", "--units", "\(units)"], in: folder)
         try #require(run.status == 0, "\(run)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         #expect(summary["reader_received"] as? Int == 2 * units, "\(run.output)")

@@ -44,14 +44,14 @@ import Testing
             .map { ($0.replacingOccurrences(of: original, with: serial), try Data(contentsOf: Programs.examples.appendingPathComponent($0))) }
     }
 
-    @Test func everyFileIsDeliveredExactlyOnceThroughKills() throws {
+    @Test func everyFileIsDeliveredExactlyOnceThroughKills() async throws {
         var random = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.environment["RENKEI_SYNC_SEED"] ?? "") ?? 20_261_130)
         let folder = try Programs.temporaryFolder("sync")
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("data")
         var server = try ServerProcess(data: data, in: folder)
         let port = server.port
-        try server.enrolDemoOffices(in: folder)
+        try await server.enrolDemoOffices(in: folder)
         let boxes = ["kyotaku", "houmon"].map { name in
             (outbox: folder.appendingPathComponent("\(name)-outbox"), inbox: folder.appendingPathComponent("\(name)-inbox"))
         }
@@ -77,7 +77,7 @@ import Testing
                 try bytes.write(to: boxes[sender].outbox.appendingPathComponent(name))
                 dropped[sender][name] = bytes
             }
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.5, using: &random))
+            try await Task.sleep(for: .seconds(Double.random(in: 0.05...0.5, using: &random)))
             // Random kills, and at least one of each kind at fixed steps.
             let action = step == 5 ? 2 : step == 10 ? 0 : Int.random(in: 0..<6, using: &random)
             switch action {
@@ -87,7 +87,7 @@ import Testing
                 try daemon.start()
             case 2:
                 server.kill()
-                Thread.sleep(forTimeInterval: Double.random(in: 0...0.5, using: &random))
+                try await Task.sleep(for: .seconds(Double.random(in: 0...0.5, using: &random)))
                 server = try ServerProcess(data: data, port: port, in: folder)
             default:
                 break
@@ -103,7 +103,7 @@ import Testing
                 return pending.isEmpty && dropped[sender].keys.allSatisfy { FileManager.default.fileExists(atPath: receiver.appendingPathComponent($0).path) }
             }
         }
-        while !settled(), Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        while !settled(), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
         #expect(settled(), "not everything was delivered within 90 s")
         for daemon in daemons { daemon.kill() }
 
@@ -119,10 +119,10 @@ import Testing
             #expect(Set(inboxNames) == Set(dropped[sender].keys), "nothing else, no temporary files: \(inboxNames)")
         }
         // Exactly once on the platform: one unit per 連番, each downloaded.
-        let listing = try Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", server.profile("kyotaku")], in: folder)
+        let listing = try await Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", server.profile("kyotaku")], in: folder)
         #expect(listing.output.components(separatedBy: "\"unit_id\"").count - 1 == plans, "\(listing)")
         #expect(listing.output.contains("UNIT_STATUS_UNREAD") == false)
-        let back = try Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", server.profile("houmon")], in: folder)
+        let back = try await Programs.run("renkei", ["sent", "--json", "--limit", "1000", "--profile", server.profile("houmon")], in: folder)
         #expect(back.output.components(separatedBy: "\"unit_id\"").count - 1 == actuals, "\(back)")
         server.stop()
     }
@@ -134,8 +134,8 @@ typealias SeededGenerator = SplitMix64
 /// What `renkei sync` does with files it cannot send: each moves to rejected/ with a findings report beside
 /// it that names the cause (line and column for the standard's errors), and the good unit beside them is sent.
 @Suite(.timeLimit(.minutes(10))) struct SyncRejectionTests {
-    @Test func refusedFilesMoveToRejectedWithTheirFindings() throws {
-        let platform = try SyncPlatform("sync-reject")
+    @Test func refusedFilesMoveToRejectedWithTheirFindings() async throws {
+        let platform = try await SyncPlatform("sync-reject")
         defer { withExtendedLifetime(platform) {} }
         let (folder, server, outbox, inbox) = (platform.folder, platform.server, platform.outbox, platform.inbox)
         // A good 予定 unit; the same unit with an impossible date (June 31st) under another 連番; another office's 実績.
@@ -148,7 +148,7 @@ typealias SeededGenerator = SplitMix64
         let foreign = try SyncTests.unit(["UPJSK_"], serial: "20250701100000", from: "20250701100000")
         for (name, bytes) in good + broken + foreign { try bytes.write(to: outbox.appendingPathComponent(name)) }
 
-        let run = try Programs.run("renkei", ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path,
+        let run = try await Programs.run("renkei", ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path,
                                               "--profile", server.profile("kyotaku")], in: folder)
         #expect(run.status == 0, "\(run)")
         let sent = Set(try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("sent").path))
@@ -169,20 +169,20 @@ typealias SeededGenerator = SplitMix64
 
 /// A send unit whose files arrive one by one is sent once, whole: files of an incomplete unit wait.
 @Suite(.timeLimit(.minutes(10))) struct SyncWholeUnitTests {
-    @Test func anIncompleteUnitWaitsForItsLastFile() throws {
-        let platform = try SyncPlatform("sync-whole")
+    @Test func anIncompleteUnitWaitsForItsLastFile() async throws {
+        let platform = try await SyncPlatform("sync-whole")
         defer { withExtendedLifetime(platform) {} }
         let (folder, server, outbox, inbox) = (platform.folder, platform.server, platform.outbox, platform.inbox)
         let unit = try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: "20250525103000", from: "20250525103000")
         let pass = ["sync", "--once", "--settle", "0", "--outbox", outbox.path, "--inbox", inbox.path, "--profile", server.profile("kyotaku")]
         // 第6表 and 第7表 are there, 利用者補足情報 not yet: nothing is sent.
         for (name, bytes) in unit where !name.hasPrefix("UPHOSOKU") { try bytes.write(to: outbox.appendingPathComponent(name)) }
-        #expect(try Programs.run("renkei", pass, in: folder).status == 0)
+        #expect(try await Programs.run("renkei", pass, in: folder).status == 0)
         #expect(!FileManager.default.fileExists(atPath: outbox.appendingPathComponent("sent").appendingPathComponent(unit[0].0).path))
         // The last file arrives: the three go as one unit.
         for (name, bytes) in unit where name.hasPrefix("UPHOSOKU") { try bytes.write(to: outbox.appendingPathComponent(name)) }
-        #expect(try Programs.run("renkei", pass, in: folder).status == 0)
-        let sent = try Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
+        #expect(try await Programs.run("renkei", pass, in: folder).status == 0)
+        let sent = try await Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
         #expect(sent.output.components(separatedBy: "\"unit_id\"").count - 1 == 1, "\(sent)")
         #expect(sent.output.contains("\"file_count\":3"), "\(sent)")
     }
@@ -195,10 +195,10 @@ final class SyncPlatform {
     let outbox: URL
     let inbox: URL
 
-    init(_ label: String) throws {
+    init(_ label: String) async throws {
         folder = try Programs.temporaryFolder(label)
         server = try ServerProcess(data: folder.appendingPathComponent("data"), in: folder)
-        try server.enrolDemoOffices(in: folder)
+        try await server.enrolDemoOffices(in: folder)
         outbox = folder.appendingPathComponent("outbox")
         inbox = folder.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)

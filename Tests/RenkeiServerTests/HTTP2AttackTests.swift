@@ -43,9 +43,7 @@ import Testing
             served += 1
             try await Task.sleep(for: .milliseconds(100))
         }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (stdout, stderr) = await finished(process, output: output, errors: errors)
         try #require(process.terminationStatus == 0, "h2attacks.py failed (Tools/dev test installs h2): \(String(decoding: stderr, as: UTF8.self).suffix(2000))")
 
         struct Outcome: Decodable { let closed: Bool; let goaway: Int?; let grpc_status: String?; let stream_ended: Bool?; let seconds: Double }

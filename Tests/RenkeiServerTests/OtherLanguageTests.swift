@@ -41,9 +41,7 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (stdout, stderr) = await finished(process, output: output, errors: errors)
         try #require(process.terminationStatus == 0, """
             the Python client failed (Tools/dev test installs grpcio and grpcio-tools): \(String(decoding: stderr, as: UTF8.self).suffix(2000))
             """)

@@ -9,7 +9,7 @@ import Testing
 @Suite struct ConformanceTests {
     @Test(arguments: Engine.allCases)
     func eventsGetDenseSequencesAndTheirWholeEnvelope(engine: Engine) async throws {
-        let subject = try StoreUnderTest(engine)
+        let subject = try await StoreUnderTest(engine)
         let store = subject.store
         var appended: [(NewEvent, EventEnvelope)] = []
         for n in 0..<25 {
@@ -37,7 +37,7 @@ import Testing
     func timestampsNeverGoBackwardsWhenTheClockDoes(engine: Engine) async throws {
         let ticks = Mutex<Int64>(1_000_000)
         // A clock that jumps back 10 s every other reading.
-        let subject = try StoreUnderTest(engine) {
+        let subject = try await StoreUnderTest(engine) {
             ticks.withLock { value in
                 value += value % 2 == 0 ? 1 : -10_000_000
                 return Timestamp(rawValue: value + 50_000_000)
@@ -51,7 +51,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func aWriteCommitsWhollyOrNotAtAll(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let file = Array("202407,1310000001,139999,予定\r\n".utf8)
         let blob = try store.prepareBlob(file, kind: "UPPLAN", dictionaryID: nil)
         let failing = StoreWrite(
@@ -79,7 +79,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func aRefusedWriteChangesNothingWhileTheOthersCommit(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for n in 0..<40 {
                 group.addTask {
@@ -103,7 +103,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func manyCallersRacingForOneKeyHaveExactlyOneWinner(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let key = Array("idempotency-key".utf8)
         let outcomes = await withTaskGroup(of: StoreError.Code?.self) { group in
             for n in 0..<50 {
@@ -122,7 +122,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func decisionsRetriedOnConflictLoseNoUpdate(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let key = Array("counter".utf8)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
@@ -146,7 +146,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func aSnapshotDoesNotSeeWritesCommittedAfterItBegan(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         _ = try await store.commit(StoreWrite(events: [event("one")], changes: [.put(mailbox, key: [1], value: [1])]))
         let (before, after) = try await store.read { snapshot async throws in
             let before = (try await snapshot.latestSequence(), try await snapshot.value(forKey: [1], in: mailbox))
@@ -160,7 +160,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func aTailCatchesUpThenFollowsManyWritersNoneMissingOrDoubled(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         for n in 0..<10 { _ = try await store.append(event("old \(n)")) }
         let tail = store.tail(after: SequenceNumber(3))
         let follower = Task {
@@ -182,7 +182,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func aWaitingTailIsSuspendedUntilACommitAndEndsOnCancelOrClose(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let tail = store.tail(after: .zero)
         let first = Task { () -> SequenceNumber? in
             var iterator = tail.makeAsyncIterator()
@@ -215,7 +215,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func filesAreStoredOncePerContentAndPurgedWhenTheLastReferenceGoes(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let bytes = Array(String(repeating: "202407,1310000001,訪問介護\r\n", count: 50).utf8)
         let blob = try store.prepareBlob(bytes, kind: "UPJSK", dictionaryID: nil)
         #expect(try await store.commit(StoreWrite(blobs: [blob])).storedBlobs == [blob.hash])
@@ -235,7 +235,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func keySpacesKeepOrderBoundsCountsAndClear(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let keys: [[UInt8]] = [[9], [3], [3, 0], [7], [1], [5, 5], [0xFF, 0xFF]]
         _ = try await store.commit(StoreWrite(changes: keys.map { .put(mailbox, key: $0, value: $0 + $0) } + [.put(claims, key: [1], value: [1])]))
         try await store.read { snapshot async throws in
@@ -258,7 +258,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func badInputIsRefusedWithItsCodeAndChangesNothing(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         let undeclared = try KeySpace("undeclared")
         let cases: [(StoreWrite, StoreError.Code)] = [
             (StoreWrite(changes: [.put(undeclared, key: [1], value: [1])]), .unknownKeySpace),
@@ -283,7 +283,7 @@ import Testing
 
     @Test(arguments: Engine.allCases)
     func proofsVerifyOfflineAndCheckpointsRecordTheRootAtTheirSize(engine: Engine) async throws {
-        let store = try StoreUnderTest(engine).store
+        let store = try await StoreUnderTest(engine).store
         for n in 0..<37 { _ = try await store.append(event("p\(n)")) }
         // A checkpoint recorded inside the write that reaches size 38, from the writer's frontier.
         let receipt = try await store.commit(StoreWrite(events: [event("checkpointed")], derivedChanges: { context in

@@ -8,7 +8,8 @@ import Testing
 @Suite struct CrossEngineTests {
     @Test func theSameWritesGiveTheSameRootsRecordsAndDigestsOnEveryEngine() async throws {
         let clock: @Sendable () -> Timestamp = { Timestamp(rawValue: 1_764_400_000_000_000) }
-        let stores = try Engine.allCases.map { try StoreUnderTest($0, clock: clock) }
+        var stores: [StoreUnderTest] = []
+        for engine in Engine.allCases { stores.append(try await StoreUnderTest(engine, clock: clock)) }
         let request = RequestID.random()
         for store in stores {
             for n in 0..<20 {
@@ -30,7 +31,7 @@ import Testing
 
     @Test func errorCodesAreUniqueAcrossTheStoresErrorTypes() {
         let store: [StoreError.Code] = [.closed, .tooLarge, .corrupt, .unknownDictionary, .unsupportedFormat, .outOfRange, .inUse, .storageFull,
-                                        .conditionFailed, .overloaded, .invalidArgument, .unknownKeySpace, .readOnly, .missingData, .ioFailure]
+                                        .conditionFailed, .overloaded, .invalidArgument, .unknownKeySpace, .readOnly, .missingData, .ioFailure, .unavailable]
         let zstd: [ZstdError.Code] = [.corruptFrame, .truncatedFrame, .unknownDictionary, .outputTooLarge, .dictionaryTraining, .invalidDictionary, .inputTooLarge, .library]
         let merkle: [MerkleError.Code] = [.leafOutOfRange, .sizesOutOfOrder, .missingNode]
         let all = store.map(\.rawValue) + zstd.map { Int($0.rawValue) } + merkle.map { Int($0.rawValue) }

@@ -3,12 +3,14 @@ import RenkeiCrypto
 import RenkeiLog
 import RenkeiMerkle
 import RenkeiModel
+import RenkeiPostgres
 import RenkeiStore
 import Synchronization
 
-/// The engines the conformance suite runs on. PostgreSQL joins in its own issue.
+/// The engines the conformance suite runs on. PostgreSQL's server is the one `Tools/dev test` starts (its
+/// URL in RENKEI_TEST_POSTGRES); each store gets a schema of its own.
 enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
-    case memory, lmdb
+    case memory, lmdb, postgres
     var description: String { rawValue }
 }
 
@@ -21,7 +23,7 @@ final class StoreUnderTest: @unchecked Sendable {
     let store: any EventStore
     private let folder: String?
 
-    init(_ engine: Engine, clock: (@Sendable () -> Timestamp)? = nil) throws {
+    init(_ engine: Engine, clock: (@Sendable () -> Timestamp)? = nil) async throws {
         switch engine {
         case .memory:
             store = InMemoryEventStore(keySpaces: [mailbox, claims], clock: clock ?? { .now() })
@@ -38,11 +40,29 @@ final class StoreUnderTest: @unchecked Sendable {
             if let clock { configuration.clock = clock }
             store = try LMDBEventStore(path: path, configuration: configuration)
             folder = path
+        case .postgres:
+            var configuration = try PostgresEventStore.Configuration(url: try Self.postgresURL())
+            configuration.schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+            configuration.keySpaces = [mailbox, claims]
+            configuration.maximumConnections = 4
+            if let clock { configuration.clock = clock }
+            store = try await PostgresEventStore.open(configuration)
+            folder = nil
         }
+    }
+
+    /// The test server's URL; without one the PostgreSQL cases fail, saying how to get one.
+    static func postgresURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES"], !url.isEmpty else {
+            throw StoreError(.unavailable, "RENKEI_TEST_POSTGRES is not set: run the tests with Tools/dev test, which starts a PostgreSQL 15 server for them")
+        }
+        return url
     }
 
     deinit {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
+        // A PostgreSQL store is left open (tests keep using `store` after this holder goes): its idle
+        // connections close after a minute, and the server Tools/dev test started goes at the end.
     }
 }
 

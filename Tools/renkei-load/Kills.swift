@@ -18,7 +18,9 @@ struct Kills: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kills", abstract: "kill -9 of the server under load, verified after each.")
     @Option(help: "Kills.") var rounds = 20
     @Option(help: "Concurrent uploading clients.") var clients = 8
-    @Option(help: "The kill comes between this many and twice as many milliseconds into a round's load.") var after = 300
+    @Option(help: "The kill comes between this many and twice as many milliseconds after the round's first acknowledgements.") var after = 300
+    @Option(help: "Acknowledgements each round waits for before its kill may come (so every round cuts real load, however slow the machine).")
+    var acknowledgedFirst = 5
     @Option(help: "Seed of the kill moments.") var seed: UInt64 = 20_261_130
 
     func run() async throws {
@@ -32,6 +34,7 @@ struct Kills: AsyncParsableCommand {
             // Load: each client uploads until the server dies under it.
             let connections = try (0..<clients).map { _ in try platform.client(platform.sender) }
             let units = platform.units, recipient = platform.recipientNumber
+            let (acks, ack) = AsyncStream<Void>.makeStream()
             let load = Task { [connections] in
                 await withTaskGroup(of: Void.self) { group in
                     for connection in connections {
@@ -42,12 +45,19 @@ struct Kills: AsyncParsableCommand {
                                 guard let receipt = try? await connection.send(units[n % units.count], to: recipient,
                                                                               idempotencyKey: key, checker: nil) else { return }
                                 acknowledged.units.withLock { $0[receipt.unitID] = key }
+                                ack.yield()
                             }
                         }
                     }
                 }
+                ack.finish()
             }
-            // The cut comes at a random moment of the load (the only wait here: the load runs meanwhile).
+            // The cut comes at a random moment of the load, once the round has had its first acknowledgements.
+            var acknowledgedThisRound = 0
+            for await _ in acks {
+                acknowledgedThisRound += 1
+                if acknowledgedThisRound == acknowledgedFirst { break }
+            }
             try await Task.sleep(for: .milliseconds(after + Int(random.next() % UInt64(max(1, after)))))
             platform.killServer()
             await load.value

@@ -24,9 +24,19 @@ enum Programs {
         var description: String { "exit \(status)\nstdout: \(output)\nstderr: \(error)" }
     }
 
-    /// Runs `program arguments` (a built program's name, or an absolute path) in `folder` and waits for it.
+    /// Runs `program arguments` (a built program's name, or an absolute path) in `folder` and waits for it
+    /// on a thread of its own, so that a long program never holds one of the few threads every async test
+    /// shares (two on two cores: two waiting programs would stall every other test).
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Run {
+    static func run(_ program: String, _ arguments: [String], in folder: URL, environment: [String: String] = [:]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runWaiting(program, arguments, in: folder, environment: environment) })
+            }
+        }
+    }
+
+    private static func runWaiting(_ program: String, _ arguments: [String], in folder: URL, environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = program.hasPrefix("/") ? URL(fileURLWithPath: program) : binaries.appendingPathComponent(program)
         process.arguments = arguments
@@ -102,14 +112,14 @@ final class ServerProcess: @unchecked Sendable {
     struct ServerDidNotStart: Error { let output: String }
 
     /// Registers, approves and licenses the two demo offices through the programs.
-    func enrolDemoOffices(in folder: URL) throws {
+    func enrolDemoOffices(in folder: URL) async throws {
         for (name, kind) in [("kyotaku", "43"), ("houmon", "11")] {
-            let run = try Programs.run("renkei", ["register", "--profile", profile(name), "--name", name, "--service-kind", kind,
+            let run = try await Programs.run("renkei", ["register", "--profile", profile(name), "--name", name, "--service-kind", kind,
                                                   "--prefecture", "13", "--billing-login", "L\(kind)"], in: folder)
             #expect(run.status == 0, "\(run)")
         }
         for command in [["registrations", "approve"], ["license", "activate"]] {
-            let run = try Programs.run("renkei-admin", command + ["1310000001", "1310000002", "--profile", profile("operator")], in: folder)
+            let run = try await Programs.run("renkei-admin", command + ["1310000001", "1310000002", "--profile", profile("operator")], in: folder)
             #expect(run.status == 0, "\(run)")
         }
     }

@@ -9,6 +9,7 @@ import RenkeiLog
 import RenkeiModel
 import RenkeiServer
 import RenkeiStore
+import Synchronization
 import Testing
 
 /// A platform server on 127.0.0.1 (any free port) over an LMDB store in a temporary folder, with its own
@@ -185,5 +186,26 @@ func expectRefusal<R>(_ code: DomainError.Code, sourceLocation: SourceLocation =
     } catch {
         Issue.record("expected refusal \(code), got \(error)", sourceLocation: sourceLocation)
         return nil
+    }
+}
+
+/// Waits for `process` to end and reads what it wrote to `output` and `errors`, on a thread of its own:
+/// the server under test runs its handlers on the few threads async tests share, so a test must not hold
+/// one of them while its child talks to that server.
+func finished(_ process: Process, output: Pipe, errors: Pipe) async -> (stdout: Data, stderr: Data) {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            let group = DispatchGroup()
+            let stdout = Mutex(Data())
+            group.enter()
+            DispatchQueue.global().async {
+                stdout.withLock { $0 = output.fileHandleForReading.readDataToEndOfFile() }
+                group.leave()
+            }
+            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            group.wait()
+            continuation.resume(returning: (stdout.withLock { $0 }, stderr))
+        }
     }
 }

@@ -1,0 +1,276 @@
+import Foundation
+public import Logging
+import PostgresNIO
+import RenkeiCrypto
+import RenkeiMerkle
+public import RenkeiModel
+public import RenkeiStore
+import RenkeiZstd
+import Synchronization
+
+/// The storage protocol on PostgreSQL 15, for several servers over one database (DESIGN.md, "Beyond one
+/// machine"). Every node's writes go through one allocator row (`head`, locked for the length of each
+/// commit), so the log has one order and dense sequences from 1 whichever node appends; a node groups its
+/// own concurrent writes into one transaction; every commit is synchronous (PostgreSQL's
+/// `synchronous_commit`, and with a synchronous standby, on both machines before it returns). Tails on
+/// every node are woken by LISTEN/NOTIFY, with a read of the log's end whenever the listening connection
+/// (re)starts, so a missed notification loses nothing.
+///
+/// The tables live in their own schema (`Configuration.schema`), created and migrated by the store
+/// itself, its version recorded in `meta`. Events are stored as their canonical records; files as zstd
+/// frames (with the installed dictionary of their kind), once per content.
+public final class PostgresEventStore: EventStore {
+    /// Where the database is and how the store uses it.
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 5432
+        public var username = "postgres"
+        public var password: String?
+        public var database = "postgres"
+        /// The schema holding the store's tables: lower-case letters, digits and `_`, at most 40.
+        public var schema = "renkei"
+        /// The key spaces the domain declares (besides `KeySpace.builtIn`).
+        public var keySpaces: [KeySpace] = []
+        public var limits = StoreLimits()
+        public var compressionLevel: Int32 = Zstd.defaultLevel
+        /// Gives commit times (the writer never lets them go backwards, across nodes too).
+        public var clock: @Sendable () -> Timestamp = { .now() }
+        /// Connections this node keeps to the database (one of them listens for other nodes' commits).
+        public var maximumConnections = 8
+        /// The most writes one transaction carries.
+        public var maximumBatch = 64
+
+        public init() {}
+
+        /// From a URL: `postgres://user[:password]@host[:port]/database[?schema=name]`.
+        public init(url: String) throws {
+            guard let components = URLParts(url), ["postgres", "postgresql"].contains(components.scheme) else {
+                throw StoreError(.invalidArgument, "not a postgres:// URL: \(url.prefix(200))")
+            }
+            self.init()
+            host = components.host
+            port = components.port ?? 5432
+            if let user = components.user { username = user }
+            password = components.password
+            if let name = components.path, !name.isEmpty { database = name }
+            if let schema = components.query["schema"] { self.schema = schema }
+        }
+    }
+
+    /// The schema format this code creates and reads.
+    public static let schemaVersion = 1
+
+    public let identity: StoreIdentity
+    public let keySpaces: [KeySpace]
+    let configuration: Configuration
+    let client: PostgresClient
+    let logger: Logger
+    let declared: Set<KeySpace>
+    let notifier: CommitNotifier
+    let dictionaries: DictionaryCache
+    private let writer: PostgresWriter
+    private let running: Task<Void, Never>
+    private let listening: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let closed = ClosedFlag()
+
+    /// Opens the store in `configuration.schema`, creating its tables when the schema has none.
+    ///
+    /// - Throws: `StoreError` `.unavailable` (no database), `.unsupportedFormat` (a schema of another
+    ///   version), `.invalidArgument` (a bad schema name).
+    public static func open(_ configuration: Configuration, logger: Logger = Logger(label: "renkei.postgres")) async throws -> PostgresEventStore {
+        guard configuration.schema.utf8.count <= 40, let first = configuration.schema.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F,
+              configuration.schema.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
+            throw StoreError(.invalidArgument, "schema name \(configuration.schema.prefix(60)): lower-case letters, digits and _, at most 40")
+        }
+        var options = PostgresClient.Configuration.Options()
+        options.maximumConnections = configuration.maximumConnections
+        options.connectTimeout = .seconds(5)
+        options.additionalStartupParameters = [("search_path", configuration.schema)]
+        var clientConfiguration = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.username,
+                                                               password: configuration.password, database: configuration.database, tls: .disable)
+        clientConfiguration.options = options
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        do {
+            let (identity, latest) = try await PostgresSchema.prepare(client, schema: configuration.schema, logger: logger)
+            let store = PostgresEventStore(configuration: configuration, client: client, running: running, identity: identity, latest: latest, logger: logger)
+            try await store.dictionaries.load(from: client, logger: logger)
+            store.startListening()
+            return store
+        } catch {
+            running.cancel()
+            throw PostgresErrors.map(error)
+        }
+    }
+
+    private init(configuration: Configuration, client: PostgresClient, running: Task<Void, Never>, identity: StoreIdentity, latest: SequenceNumber, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.running = running
+        self.identity = identity
+        self.logger = logger
+        keySpaces = configuration.keySpaces
+        declared = Set(configuration.keySpaces)
+        notifier = CommitNotifier(latest: latest)
+        dictionaries = DictionaryCache()
+        writer = PostgresWriter(client: client, configuration: configuration, declared: declared, notifier: notifier,
+                                dictionaries: dictionaries, logger: logger)
+    }
+
+    public var latestSequence: SequenceNumber { notifier.latest }
+
+    public func prepareBlob(_ bytes: [UInt8], kind: String, dictionaryID: UInt32?) throws -> PreparedBlob {
+        try PreparedBlob.validate(kind: kind)
+        guard bytes.count <= configuration.limits.maximumBlobSize else {
+            throw StoreError(.tooLarge, "a file of \(bytes.count) bytes; at most \(configuration.limits.maximumBlobSize)")
+        }
+        var dictionary: ZstdDictionary?
+        if let dictionaryID {
+            guard let found = dictionaries.dictionary(id: dictionaryID) else { throw StoreError(.unknownDictionary, "dictionary \(dictionaryID)") }
+            dictionary = found
+        }
+        let frame = Zstd.compress(bytes, level: configuration.compressionLevel, dictionary: dictionary)
+        return PreparedBlob(hash: SHA256.hash(bytes), size: bytes.count, kind: kind, dictionaryID: dictionaryID, stored: frame)
+    }
+
+    public func commit(_ write: StoreWrite) async throws -> CommitReceipt {
+        guard !closed.isSet else { throw StoreError(.closed, "no more writes are accepted") }
+        let size = try write.validate(limits: configuration.limits, keySpaces: declared)
+        var installed: [(UInt32, [UInt8])] = []
+        for bytes in write.dictionaries {
+            do { installed.append((try ZstdDictionary(bytes: bytes).id, bytes)) } catch {
+                throw StoreError(.invalidArgument, "not a zstd dictionary: \(error)")
+            }
+        }
+        return try await writer.submit(write, dictionaries: installed, size: size)
+    }
+
+    public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
+        guard !closed.isSet else { throw StoreError(.closed, "the store is closed") }
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                do {
+                    let snapshot = PostgresSnapshot(connection: connection, store: self)
+                    let result = try await body(snapshot)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw PostgresErrors.map(error)
+        }
+    }
+
+    public func tail(after position: SequenceNumber) -> CommittedSequences {
+        CommittedSequences(after: position, notifier: notifier)
+    }
+
+    public func close() async {
+        guard closed.set() else { return }
+        await writer.close()
+        listening.withLock { $0 }?.cancel()
+        notifier.close()
+        running.cancel()
+        _ = await running.value
+    }
+
+    /// The channel commits are announced on (one per schema, so that stores in one database do not wake
+    /// each other's tails).
+    var channel: String { "renkei_commits_\(configuration.schema)" }
+
+    /// Listens for other nodes' commits on a connection of its own, for as long as the store is open;
+    /// each time listening (re)starts it reads the log's end, so nothing committed meanwhile is missed.
+    private func startListening() {
+        let task = Task { [client, notifier, channel, logger, closed] in
+            while !Task.isCancelled && !closed.isSet {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            for try await row in try await connection.query("SELECT seq FROM head WHERE id = 1", logger: logger).decode(Int64.self) {
+                                notifier.publish(SequenceNumber(UInt64(row)))
+                            }
+                            for try await notification in notifications {
+                                if let sequence = UInt64(notification.payload) { notifier.publish(SequenceNumber(sequence)) }
+                            }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled || closed.isSet { return }
+                    logger.warning("listening for commits failed; listening again in 1 s", metadata: ["error": "\(String(reflecting: error).prefix(300))"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        listening.withLock { $0 = task }
+    }
+}
+
+/// Whether the store was closed (shared with its listening task).
+final class ClosedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    /// Sets the flag; false if it was set already.
+    func set() -> Bool { !value.exchange(true, ordering: .acquiringAndReleasing) }
+}
+
+/// The zstd dictionaries installed in the store, by id; loaded at open, added to as this node installs
+/// them, and looked up in the database when another node installed one this node has not seen.
+final class DictionaryCache: ZstdDictionaryProvider, Sendable {
+    private let byID = Mutex<[UInt32: ZstdDictionary]>([:])
+
+    func dictionary(id: UInt32) -> ZstdDictionary? { byID.withLock { $0[id] } }
+
+    func insert(_ dictionary: ZstdDictionary) { byID.withLock { $0[dictionary.id] = dictionary } }
+
+    func load(from client: PostgresClient, logger: Logger) async throws {
+        for try await (id, bytes) in try await client.query("SELECT id, bytes FROM dictionaries", logger: logger).decode((Int64, ByteBuffer).self) {
+            do { insert(try ZstdDictionary(bytes: Array(bytes.readableBytesView))) } catch {
+                throw StoreError(.corrupt, "dictionary \(id) does not load: \(error)")
+            }
+        }
+    }
+}
+
+/// The parts of a postgres:// URL the store uses.
+struct URLParts {
+    var scheme: String
+    var user: String?
+    var password: String?
+    var host: String
+    var port: Int?
+    var path: String?
+    var query: [String: String] = [:]
+
+    init?(_ text: String) {
+        guard text.utf8.count <= 2048, let schemeEnd = text.range(of: "://") else { return nil }
+        scheme = String(text[..<schemeEnd.lowerBound]).lowercased()
+        var rest = Substring(text[schemeEnd.upperBound...])
+        if let mark = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: mark)...].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                query[String(parts[0]).removingPercentEncoding ?? String(parts[0])] = parts.count > 1 ? String(parts[1]).removingPercentEncoding : ""
+            }
+            rest = rest[..<mark]
+        }
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[rest.index(after: slash)...]).removingPercentEncoding
+            rest = rest[..<slash]
+        }
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at].split(separator: ":", maxSplits: 1)
+            user = credentials.first.map { String($0).removingPercentEncoding ?? String($0) }
+            password = credentials.count > 1 ? (String(credentials[1]).removingPercentEncoding ?? String(credentials[1])) : nil
+            rest = rest[rest.index(after: at)...]
+        }
+        if let colon = rest.lastIndex(of: ":"), let number = Int(rest[rest.index(after: colon)...]), (1...65535).contains(number) {
+            port = number
+            rest = rest[..<colon]
+        }
+        guard !rest.isEmpty else { return nil }
+        host = String(rest)
+    }
+}
