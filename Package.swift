@@ -234,7 +234,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RenkeiCoreTests",
-            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard", "RenkeiZstd"]
+            dependencies: ["RenkeiCore", "RenkeiStore", "RenkeiLog", "RenkeiPostgres", "RenkeiCrypto", "RenkeiModel", "CarePlanStandard", "RenkeiZstd"]
         ),
         .testTarget(name: "RenkeiModelTests", dependencies: ["RenkeiModel"]),
         .testTarget(

@@ -72,7 +72,6 @@ enum PostgresSchema {
 enum PostgresErrors {
     static func map(_ error: any Error) -> any Error {
         switch error {
-        case is StoreError, is CancellationError: return error
         case let error as PSQLError:
             switch error.code {
             case .server:
@@ -88,8 +87,14 @@ enum PostgresErrors {
             default:
                 return StoreError(.unavailable, "PostgreSQL: \(error.code)")
             }
-        default:
+        case is PostgresDecodingError:
+            return StoreError(.corrupt, "PostgreSQL returned what the store did not write: \(String(describing: error).prefix(300))")
+        case let error where String(reflecting: type(of: error)).contains("ConnectionPool"):
+            // postgres-nio's pool: no connection could be made or leased (the server is down or restarting).
             return StoreError(.unavailable, "PostgreSQL: \(String(describing: error).prefix(300))")
+        default:
+            // The caller's own error (a decision that refused, inside a snapshot): unchanged.
+            return error
         }
     }
 }

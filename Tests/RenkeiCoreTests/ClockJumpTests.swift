@@ -9,7 +9,7 @@ import Testing
 /// still ends a licence year.
 @Suite struct ClockJumpTests {
     @Test(arguments: Engine.allCases) func aClockThatJumpsDoesNotExpireLicencesOrReorderTime(engine: Engine) async throws {
-        let harness = try Harness(engine, guarded: true)
+        let harness = try await Harness(engine, guarded: true)
         let month = GeneratedMonth()
         let cm = try await harness.enrol(month.careManagementOffice, kinds: [.careManagement])
         let (number, kind) = month.serviceOffices[0]

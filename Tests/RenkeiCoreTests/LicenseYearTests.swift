@@ -66,7 +66,7 @@ struct LicenseYearTests {
 
     @Test("A waived free-pass year owes nothing; its renewal is offset against benefit payments")
     func freePass() async throws {
-        let harness = try Harness(.memory)
+        let harness = try await Harness(.memory)
         let office = try await harness.enrol(OfficeNumber(rawValue: "2710000001")!, kinds: [.careManagement], prefecture: 27, settlement: .waived)
         harness.clock.advance(days: 366)
         let events = try await harness.platform.advanceLicenses()

@@ -15,7 +15,7 @@ struct RefusalWorld {
     let b: TestOffice
 
     init(_ engine: Engine = .memory) async throws {
-        harness = try Harness(engine)
+        harness = try await Harness(engine)
         cm = try await harness.enrol(month.careManagementOffice, kinds: [.careManagement])
         let services = month.serviceOffices
         a = try await harness.enrol(services[0].0, kinds: [services[0].1])
@@ -331,7 +331,7 @@ struct RegistryRefusalTests {
         try await world.platform.suspendLicense(for: world.a.number, reason: "確認", by: operatorActor)
         #expect(try await world.platform.signCheckpointIfAdvanced() != nil)
         #expect(try await world.platform.signCheckpointIfAdvanced() == nil)
-        let unsigned = try Harness(.memory, signCheckpoints: false)
+        let unsigned = try await Harness(.memory, signCheckpoints: false)
         await expectRefusal(.noSigningKey) { try await unsigned.platform.signCheckpoint() }
     }
 }

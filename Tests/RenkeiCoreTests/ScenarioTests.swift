@@ -9,7 +9,7 @@ import Testing
 @Suite("The twelve steps") struct ScenarioTests {
     @Test("予定 out to two service offices, 実績 back, every projection checked after each step", arguments: Engine.allCases)
     func twelveSteps(engine: Engine) async throws {
-        let harness = try Harness(engine)
+        let harness = try await Harness(engine)
         let platform = harness.platform
         let month = GeneratedMonth()
         let cm = try await harness.enrol(month.careManagementOffice, kinds: [.careManagement], prefecture: 13)

@@ -4,13 +4,15 @@ import RenkeiCore
 import RenkeiCrypto
 import RenkeiLog
 import RenkeiModel
+import RenkeiPostgres
 import RenkeiStore
 import Synchronization
 import Testing
 
-/// The engines the domain's tests run on.
+/// The engines the domain's tests run on (PostgreSQL: the server `Tools/dev test` starts, its URL in
+/// RENKEI_TEST_POSTGRES; a schema per platform).
 enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
-    case memory, lmdb
+    case memory, lmdb, postgres
     var description: String { rawValue }
 }
 
@@ -61,7 +63,7 @@ final class Harness: @unchecked Sendable {
 
     /// `guarded`: the platform and the store read the simulated wall clock through a ``GuardedClock``, as
     /// `renkei-server` does.
-    init(_ engine: Engine, startingOn day: CivilDay = Harness.start, signCheckpoints: Bool = true, guarded: Bool = false) throws {
+    init(_ engine: Engine, startingOn day: CivilDay = Harness.start, signCheckpoints: Bool = true, guarded: Bool = false) async throws {
         self.engine = engine
         let clock = SimulatedClock(startingOn: day)
         self.clock = clock
@@ -86,6 +88,17 @@ final class Harness: @unchecked Sendable {
             configuration.clock = now
             store = try LMDBEventStore(path: path, configuration: configuration)
             folder = path
+        case .postgres:
+            guard let url = ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES"], !url.isEmpty else {
+                throw StoreError(.unavailable, "RENKEI_TEST_POSTGRES is not set: run the tests with Tools/dev test, which starts a PostgreSQL 15 server for them")
+            }
+            var configuration = try PostgresEventStore.Configuration(url: url)
+            configuration.schema = "core_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+            configuration.keySpaces = Platform.keySpaces
+            configuration.maximumConnections = 4
+            configuration.clock = now
+            store = try await PostgresEventStore.open(configuration)
+            folder = nil
         }
         let signer = signCheckpoints ? CheckpointSigner(key: try PrivateKey.generate(), keyName: "renkei-test", origin: "renkei.test/log") : nil
         platform = try Platform(store: store, configuration: PlatformConfiguration(trustStore: trust, clock: now, checkpointSigner: signer))
