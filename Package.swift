@@ -154,7 +154,7 @@ let package = Package(
         // starting the server on the embedded store, and the operator's checks on a store (verify, backup, views).
         .target(
             name: "RenkeiHost",
-            dependencies: ["RenkeiServer", "RenkeiCore", "RenkeiLog", "RenkeiStore", "RenkeiCrypto", "RenkeiModel", "RenkeiOffice",
+            dependencies: ["RenkeiServer", "RenkeiCore", "RenkeiLog", "RenkeiPostgres", "RenkeiStore", "RenkeiCrypto", "RenkeiModel", "RenkeiOffice",
                            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]

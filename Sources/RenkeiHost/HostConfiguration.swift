@@ -42,6 +42,9 @@ public struct HostConfiguration: Codable, Sendable, Hashable {
     public var metricsPort: Int?
     /// Seconds between checkpoints while the log grows (0: only on request).
     public var checkpointSeconds: Int = 60
+    /// Where the log lives: `lmdb` (the embedded store, in the data folder) or a PostgreSQL URL,
+    /// `postgres://user[:password]@host[:port]/database[?schema=name]`, for several servers over one database.
+    public var store: String = "lmdb"
 
     public init() {}
 
@@ -49,7 +52,7 @@ public struct HostConfiguration: Codable, Sendable, Hashable {
     public static let maximumFileBytes = 64 << 10
 
     static let keys: Set<String> = ["mode", "data", "host", "port", "hostNames", "certificate", "key", "ca", "caKey",
-                                    "checkpointKey", "checkpointCertificate", "metricsPort", "checkpointSeconds"]
+                                    "checkpointKey", "checkpointCertificate", "metricsPort", "checkpointSeconds", "store"]
 
     /// Reads a configuration file over the defaults; unknown keys are refused (a misspelt key must not be ignored).
     public static func load(file: String?) throws(ProgramError) -> HostConfiguration {
@@ -84,6 +87,7 @@ public struct HostConfiguration: Codable, Sendable, Hashable {
             mode = parsed
         }
         if let text = value("RENKEI_DATA") { data = text }
+        if let text = value("RENKEI_STORE") { store = text }
         if let text = value("RENKEI_HOST") { host = text }
         if let text = value("RENKEI_PORT") {
             guard let number = Int(text) else { throw ProgramError(.badConfiguration, "RENKEI_PORT=\(text) is not a number") }
@@ -109,6 +113,9 @@ public struct HostConfiguration: Codable, Sendable, Hashable {
         guard !host.isEmpty, host.utf8.count <= 255 else { throw ProgramError(.badConfiguration, "host must be an address") }
         guard (0...86_400).contains(checkpointSeconds) else { throw ProgramError(.badConfiguration, "checkpointSeconds \(checkpointSeconds) is not 0–86400") }
         guard (1...16).contains(hostNames.count) else { throw ProgramError(.badConfiguration, "hostNames: 1 to 16 names") }
+        guard store == "lmdb" || ((store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) && store.utf8.count <= 2048) else {
+            throw ProgramError(.badConfiguration, "store \(store.prefix(80)): lmdb, or a postgres:// URL / 保存先は lmdb か postgres:// の URL です")
+        }
         if mode == .production {
             let missing = [("certificate", certificate), ("key", key), ("ca", ca)].filter { $0.1 == nil }.map(\.0)
             guard missing.isEmpty else {

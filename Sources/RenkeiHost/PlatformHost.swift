@@ -5,11 +5,13 @@ import RenkeiCrypto
 import RenkeiLog
 public import RenkeiModel
 import RenkeiOffice
+import RenkeiPostgres
 import RenkeiServer
 import RenkeiStore
 import ServiceLifecycle
 
-/// `renkei-server`'s work: opens the embedded LMDB store in the data folder, the platform over it and the
+/// `renkei-server`'s work: opens the store (the embedded LMDB store in the data folder, or PostgreSQL for
+/// several servers over one database), the platform over it and the
 /// server in front, and runs them until SIGTERM or SIGINT (graceful: calls in flight finish, then the
 /// store closes). In development mode the CA, certificates and demo profiles come from `DevelopmentSetup`,
 /// and the demo identities' certificates are recorded in the log as issued.
@@ -17,13 +19,13 @@ public final class PlatformHost: Sendable {
     public let configuration: HostConfiguration
     /// The development files (nil in production).
     public let development: DevelopmentSetup?
-    let store: LMDBEventStore
+    let store: any EventStore
     let platform: Platform
     let server: RenkeiServer
     let logger: Logger
 
     /// Opens everything; nothing listens until `run`.
-    public init(configuration: HostConfiguration, logger: Logger) throws(ProgramError) {
+    public init(configuration: HostConfiguration, logger: Logger) async throws(ProgramError) {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
@@ -43,15 +45,26 @@ public final class PlatformHost: Sendable {
         // One guarded clock for the log's times and the domain's "today": a step of the system clock is not
         // followed (GuardedClock), so event times stay ordered and licences do not expire early.
         let clock = GuardedClock()
-        var storeConfiguration = LMDBEventStore.Configuration()
-        storeConfiguration.keySpaces = Platform.keySpaces
-        storeConfiguration.clock = { clock.now() }
-        do {
-            store = try LMDBEventStore(path: data.appendingPathComponent("store").path, configuration: storeConfiguration)
-        } catch let error as StoreError where error.code == .inUse {
-            throw ProgramError(.folderBusy, "\(data.path): \(error) / 別の renkei-server がこのデータフォルダを使用中です")
-        } catch {
-            throw ProgramError(.storeFailed, "\(data.path)/store: \(error)")
+        if configuration.store == "lmdb" {
+            var storeConfiguration = LMDBEventStore.Configuration()
+            storeConfiguration.keySpaces = Platform.keySpaces
+            storeConfiguration.clock = { clock.now() }
+            do {
+                store = try LMDBEventStore(path: data.appendingPathComponent("store").path, configuration: storeConfiguration)
+            } catch let error as StoreError where error.code == .inUse {
+                throw ProgramError(.folderBusy, "\(data.path): \(error) / 別の renkei-server がこのデータフォルダを使用中です")
+            } catch {
+                throw ProgramError(.storeFailed, "\(data.path)/store: \(error)")
+            }
+        } else {
+            do {
+                var storeConfiguration = try PostgresEventStore.Configuration(url: configuration.store)
+                storeConfiguration.keySpaces = Platform.keySpaces
+                storeConfiguration.clock = { clock.now() }
+                store = try await PostgresEventStore.open(storeConfiguration, logger: logger)
+            } catch {
+                throw ProgramError(.storeFailed, "PostgreSQL \(PostgresEventStore.Configuration.redacted(configuration.store)): \(error)")
+            }
         }
         do {
             platform = try Platform(store: store, configuration: PlatformConfiguration(

@@ -42,6 +42,12 @@ public final class PostgresEventStore: EventStore {
 
         public init() {}
 
+        /// `url` without its password, for messages and logs.
+        public static func redacted(_ url: String) -> String {
+            guard let parts = URLParts(url), parts.password != nil else { return String(url.prefix(200)) }
+            return "\(parts.scheme)://\(parts.user ?? "")@\(parts.host)\(parts.port.map { ":\($0)" } ?? "")/\(parts.path ?? "")"
+        }
+
         /// From a URL: `postgres://user[:password]@host[:port]/database[?schema=name]`.
         public init(url: String) throws {
             guard let components = URLParts(url), ["postgres", "postgresql"].contains(components.scheme) else {

@@ -28,6 +28,8 @@ struct RenkeiServerCommand: AsyncParsableCommand {
     @Option(help: "PEM: 連携基盤の CA(ルート・中間) / PEM: the platform CA (root, intermediate).") var ca: String?
     @Option(help: "PEM: 中間 CA の秘密鍵(証明書の発行・CRL の公開用) / PEM: the intermediate's key (issue certificates, publish the CRL).") var caKey: String?
     @Option(help: "Prometheus /metrics エンドポイントのポート / Port of the Prometheus /metrics endpoint.") var metricsPort: Int?
+    @Option(help: "保存先: lmdb(既定、データフォルダ内)または postgres://… / Where the log lives: lmdb (default, in the data folder) or postgres://user@host:port/db?schema=name.")
+    var store: String?
     @Option(help: "ログレベル: error、warning、info、debug / Log level: error, warning, info, debug.") var logLevel = "info"
 
     func settings() throws(ProgramError) -> HostConfiguration {
@@ -45,6 +47,7 @@ struct RenkeiServerCommand: AsyncParsableCommand {
         if let ca { settings.ca = ca }
         if let caKey { settings.caKey = caKey }
         if let metricsPort { settings.metricsPort = metricsPort }
+        if let store { settings.store = store }
         return settings
     }
 
@@ -56,7 +59,7 @@ struct RenkeiServerCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let host = try PlatformHost(configuration: settings, logger: Logger(label: "renkei.server"))
+        let host = try await PlatformHost(configuration: settings, logger: Logger(label: "renkei.server"))
         try await host.run { port in
             var text = "renkei-server listening on \(settings.host):\(port) (\(settings.mode.rawValue), data \(settings.data))\n"
             if let development = host.development { text += Self.nextSteps(development, created: development.created) }

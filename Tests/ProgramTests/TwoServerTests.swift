@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// Two `renkei-server` processes over one PostgreSQL database (`--store postgres://…`, the server
+/// `Tools/dev test` starts): the 居宅 office sends through one, the 訪問介護 office, subscribed through the
+/// other, receives the unit live; the log's sequences stay dense across both, and the auditor's export —
+/// every event's inclusion proof against a checkpoint signed by either server — verifies offline.
+@Suite(.timeLimit(.minutes(10))) struct TwoServerTests {
+    @Test func anUploadThroughOneServerReachesASubscriberOfTheOther() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES"], "run with Tools/dev test (it starts PostgreSQL)")
+        let schema = "two_" + UUID().uuidString.prefix(8).lowercased()
+        let url = base + "?schema=" + schema
+        let folder = try Programs.temporaryFolder("two-servers")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("data")
+
+        // Server A makes the development CA and profiles; the 居宅 office keeps a copy of its profile pointing at A.
+        let a = try ServerProcess(data: data, arguments: ["--store", url], in: folder)
+        defer { a.stop() }
+        let kyotakuAtA = folder.appendingPathComponent("kyotaku-at-a").path
+        try FileManager.default.copyItem(atPath: a.profile("kyotaku"), toPath: kyotakuAtA)
+        // Server B shares the CA (same data folder) and the database; the profiles now point at B.
+        let b = try ServerProcess(data: data, arguments: ["--store", url], in: folder)
+        defer { b.stop() }
+        #expect(a.port != b.port)
+        try await b.enrolDemoOffices(in: folder)
+
+        // The 訪問介護 office subscribes through B (its first event: the unit it receives).
+        let watcher = Process()
+        watcher.executableURL = Programs.binaries.appendingPathComponent("renkei")
+        watcher.arguments = ["subscribe", "--json", "--count", "1", "--profile", b.profile("houmon")]
+        let watched = Pipe()
+        watcher.standardOutput = watched
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        defer { if watcher.isRunning { watcher.terminate() } }
+
+        // The 居宅 office sends through A.
+        let plan = try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path)
+            .filter { $0.hasPrefix("UPPLAN_") || $0.hasPrefix("UPSIKYU_") || $0.hasPrefix("UPHOSOKU_202506") }
+            .map { Programs.examples.appendingPathComponent($0).path }
+        let sent = try await Programs.run("renkei", ["send", "--json", "--profile", kyotakuAtA] + plan, in: folder)
+        let unit = try #require(EndToEndTests.unitID(in: sent.output), "\(sent)")
+
+        let line = await Self.firstLine(of: watched)
+        #expect(line.contains("\"unitId\":\"\(unit)\"") || line.contains("\"unitId\": \"\(unit)\""), "B's subscriber: \(line)")
+        let inbox = try await Programs.run("renkei", ["inbox", "--profile", b.profile("houmon")], in: folder)
+        #expect(inbox.output.contains("\(unit)"), "\(inbox)")
+
+        // One log: dense sequences from 1, whichever server appended.
+        let psql = try await Programs.run("/usr/lib/postgresql/15/bin/psql", Self.psqlArguments(base) + [
+            "-At", "-c", "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM \(schema).events"], in: folder)
+        let figures = psql.output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(figures.count == 3 && figures[0] == figures[2] && figures[1] == 1 && figures[0] > 10, "\(psql)")
+
+        // The auditor exports through A (the checkpoint A signs covers what B appended) and verifies offline.
+        let export = folder.appendingPathComponent("audit.jsonl")
+        let exported = try await Programs.run("renkei", ["audit", "export", "--out", export.path, "--profile", a.profile("auditor")], in: folder)
+        #expect(exported.status == 0, "\(exported)")
+        let verified = try await Programs.run("renkei", ["audit", "verify", export.path, "--profile", a.profile("auditor")], in: folder)
+        #expect(verified.status == 0 && verified.output.contains("sender signatures"), "\(verified)")
+    }
+
+    /// The first line `pipe` receives (off the shared threads: the read blocks).
+    static func firstLine(of pipe: Pipe) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var bytes: [UInt8] = []
+                while true {
+                    let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+                    guard let first = byte.first, first != 0x0A else { break }
+                    bytes.append(first)
+                }
+                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }
+        }
+    }
+
+    /// psql's connection arguments for a postgres://user@host:port/database URL.
+    static func psqlArguments(_ url: String) -> [String] {
+        let rest = url.dropFirst("postgres://".count)
+        let (user, server) = rest.contains("@") ? (String(rest.split(separator: "@")[0]), String(rest.split(separator: "@")[1])) : ("postgres", String(rest))
+        let hostPort = server.split(separator: "/")[0]
+        let parts = hostPort.split(separator: ":")
+        return ["-X", "-h", String(parts[0]), "-p", parts.count > 1 ? String(parts[1]) : "5432", "-U", user, "-d",
+                server.split(separator: "/").count > 1 ? String(server.split(separator: "/")[1]) : "postgres"]
+    }
+}
