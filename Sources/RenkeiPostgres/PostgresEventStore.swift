@@ -91,7 +91,8 @@ public final class PostgresEventStore: EventStore {
         var options = PostgresClient.Configuration.Options()
         options.maximumConnections = configuration.maximumConnections
         options.connectTimeout = .seconds(5)
-        options.additionalStartupParameters = [("search_path", configuration.schema)]
+        // The schema for every statement; a name operators can find the store's sessions by (pg_stat_activity).
+        options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "renkei-\(configuration.schema)")]
         var clientConfiguration = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.username,
                                                                password: configuration.password, database: configuration.database, tls: .disable)
         clientConfiguration.options = options

@@ -86,3 +86,69 @@ import Testing
                 server.split(separator: "/").count > 1 ? String(server.split(separator: "/")[1]) : "postgres"]
     }
 }
+
+/// A database connection lost in the middle of an upload: the server's commit is waiting for the log's
+/// allocator (another session holds it), its database session is terminated meanwhile, the office gets a
+/// retryable refusal and nothing of the unit is stored; sending again (the same files, so the same
+/// idempotency key) stores the unit once, and a third send returns that same unit.
+@Suite(.timeLimit(.minutes(10))) struct LostDatabaseConnectionTests {
+    @Test func anUploadWhoseDatabaseSessionDiesIsRefusedRetryablyAndStoredOnceOnRetry() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES"], "run with Tools/dev test (it starts PostgreSQL)")
+        let schema = "lost_" + UUID().uuidString.prefix(8).lowercased()
+        let folder = try Programs.temporaryFolder("lost-connection")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServerProcess(data: folder.appendingPathComponent("data"), arguments: ["--store", base + "?schema=" + schema], in: folder)
+        defer { server.stop() }
+        try await server.enrolDemoOffices(in: folder)
+        let psqlBase = TwoServerTests.psqlArguments(base)
+        func sql(_ statement: String) async throws -> String {
+            let run = try await Programs.run("/usr/lib/postgresql/15/bin/psql", psqlBase + ["-At", "-v", "ON_ERROR_STOP=1", "-c", statement], in: folder)
+            try #require(run.status == 0, "\(statement): \(run)")
+            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let eventsBefore = try await sql("SELECT count(*) FROM \(schema).events")
+
+        // Another session takes the allocator row and keeps it until it is told to let go (its input closes).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin/psql")
+        holder.arguments = psqlBase + ["-At", "-v", "ON_ERROR_STOP=1"]
+        let holderInput = Pipe()
+        holder.standardInput = holderInput
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        holderInput.fileHandleForWriting.write(Data("BEGIN; SELECT 1 FROM \(schema).head FOR UPDATE;\n".utf8))
+        defer { if holder.isRunning { holder.terminate() } }
+
+        let plan = try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path)
+            .filter { $0.hasPrefix("UPPLAN_") || $0.hasPrefix("UPSIKYU_") || $0.hasPrefix("UPHOSOKU_202506") }
+            .map { Programs.examples.appendingPathComponent($0).path }
+        let send = ["send", "--json", "--profile", server.profile("kyotaku")] + plan
+        async let first = Programs.run("renkei", send, in: folder)
+
+        // Until the server's commit waits on the row (a session of this store waiting for a lock), then end that session.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var terminated = ""
+        while terminated != "t" {
+            try #require(ContinuousClock.now < deadline, "the upload's commit never waited for the allocator row")
+            terminated = try await sql("""
+                SELECT coalesce(bool_or(pg_terminate_backend(pid)), false) FROM pg_stat_activity
+                WHERE application_name = 'renkei-\(schema)' AND wait_event_type = 'Lock'
+                """)
+            if terminated != "t" { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let refused = try await first
+        #expect(refused.status != 0 && refused.error.contains("[1031]") && refused.error.contains("[516]"), "\(refused)")
+        holderInput.fileHandleForWriting.write(Data("COMMIT;\n".utf8))
+        try holderInput.fileHandleForWriting.close()
+        #expect(try await sql("SELECT count(*) FROM \(schema).events") == eventsBefore, "nothing of the refused upload was stored")
+
+        // The retry stores the unit once; a third send gives the same unit back.
+        let retried = try await Programs.run("renkei", send, in: folder)
+        let unit = try #require(EndToEndTests.unitID(in: retried.output), "\(retried)")
+        let third = try await Programs.run("renkei", send, in: folder)
+        #expect(EndToEndTests.unitID(in: third.output) == unit && third.output.contains("repeat"), "\(third)")
+        #expect(try await sql("SELECT count(*) FROM \(schema).events WHERE seq = \(unit)") == "1")
+        let sent = try await Programs.run("renkei", ["sent", "--json", "--profile", server.profile("kyotaku")], in: folder)
+        #expect(sent.output.components(separatedBy: "\"unit_id\"").count == 2 && sent.output.contains("\"unit_id\":\"\(unit)\""), "one unit in 送信済: \(sent)")
+    }
+}
