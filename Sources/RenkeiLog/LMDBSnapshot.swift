@@ -67,6 +67,8 @@ struct LMDBSnapshot: StoreSnapshot {
         }
     }
 
+    func dictionary(id: UInt32) async throws -> [UInt8]? { store.registry.dictionary(id: id)?.bytes }
+
     func blob(_ hash: SHA256Digest) async throws -> [UInt8]? {
         let found = try view.withValue(store.blobs, key: hash.bytes) { raw -> [UInt8]? in
             guard let (header, length) = StoredBlobHeader.decode(raw) else { throw StoreError(.corrupt, "blob \(hash.hex) header") }

@@ -97,6 +97,15 @@ struct PostgresSnapshot: StoreSnapshot {
         }
     }
 
+    func dictionary(id: UInt32) async throws -> [UInt8]? {
+        try await mapping {
+            for try await bytes in try await connection.query("SELECT bytes FROM dictionaries WHERE id = \(Int64(id))", logger: logger).decode(ByteBuffer.self) {
+                return Array(bytes.readableBytesView)
+            }
+            return nil
+        }
+    }
+
     func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]? {
         try KeySpace.validate(key: key)
         return try await mapping {

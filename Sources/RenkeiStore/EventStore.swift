@@ -64,6 +64,8 @@ public protocol StoreSnapshot {
 
     /// The file's bytes, checked against the hash; nil if never stored or purged.
     func blob(_ hash: SHA256Digest) async throws -> [UInt8]?
+    /// The bytes of the installed zstd dictionary `id` (as a write installed them), or nil.
+    func dictionary(id: UInt32) async throws -> [UInt8]?
 
     /// The value under `key` in `space`, or nil.
     func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]?

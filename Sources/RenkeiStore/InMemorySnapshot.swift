@@ -15,6 +15,8 @@ struct InMemorySnapshot: StoreSnapshot {
     }
 
     private var size: UInt64 { UInt64(state.events.count) }
+
+    func dictionary(id: UInt32) async throws -> [UInt8]? { state.dictionaries[id] }
     private var tree: MerkleTree<Nodes> { MerkleTree(nodes: Nodes(nodes: state.nodes)) }
 
     func latestSequence() async throws -> SequenceNumber { SequenceNumber(size) }

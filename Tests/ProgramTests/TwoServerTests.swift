@@ -152,3 +152,45 @@ import Testing
         #expect(sent.output.components(separatedBy: "\"unit_id\"").count == 2 && sent.output.contains("\"unit_id\":\"\(unit)\""), "one unit in 送信済: \(sent)")
     }
 }
+
+/// `renkei-admin migrate`: a platform that ran on the embedded store moves to PostgreSQL. The copy is proved
+/// (equal Merkle roots, equal digests of every key space), and a server started over it serves what was
+/// there: the recipient's unit, downloaded byte for byte. A second migration into the same schema is refused.
+@Suite(.timeLimit(.minutes(10))) struct MigrateTests {
+    @Test func anLMDBStoreMovesToPostgreSQLAndServesTheSameUnits() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES"], "run with Tools/dev test (it starts PostgreSQL)")
+        let url = base + "?schema=mig_" + UUID().uuidString.prefix(8).lowercased()
+        let folder = try Programs.temporaryFolder("migrate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("data")
+        let plan = try FileManager.default.contentsOfDirectory(atPath: Programs.examples.path)
+            .filter { $0.hasPrefix("UPPLAN_") || $0.hasPrefix("UPSIKYU_") || $0.hasPrefix("UPHOSOKU_202506") }
+            .map { Programs.examples.appendingPathComponent($0).path }
+
+        let embedded = try ServerProcess(data: data, in: folder)
+        try await embedded.enrolDemoOffices(in: folder)
+        let sent = try await Programs.run("renkei", ["send", "--json", "--profile", embedded.profile("kyotaku")] + plan, in: folder)
+        let unit = try #require(EndToEndTests.unitID(in: sent.output), "\(sent)")
+        embedded.stop()
+
+        let migrated = try await Programs.run("renkei-admin", ["migrate", "--data", data.path, "--to", url], in: folder)
+        #expect(migrated.status == 0 && !migrated.output.contains("DIFFERS") && migrated.output.contains("Merkle root in PostgreSQL"), "\(migrated)")
+        #expect(migrated.output.contains("files: 3"), "\(migrated)")
+
+        let server = try ServerProcess(data: data, arguments: ["--store", url], in: folder)
+        defer { server.stop() }
+        let inbox = try await Programs.run("renkei", ["inbox", "--profile", server.profile("houmon")], in: folder)
+        #expect(inbox.output.contains("\(unit)"), "\(inbox)")
+        let received = folder.appendingPathComponent("received")
+        let download = try await Programs.run("renkei", ["download", "\(unit)", "--to", received.path, "--profile", server.profile("houmon")], in: folder)
+        #expect(download.status == 0, "\(download)")
+        for path in plan {
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            #expect(FileManager.default.contents(atPath: received.appendingPathComponent(name).path) == FileManager.default.contents(atPath: path), "\(name)")
+        }
+        server.stop()
+
+        let again = try await Programs.run("renkei-admin", ["migrate", "--data", data.path, "--to", url], in: folder)
+        #expect(again.status != 0 && again.error.contains("empty"), "\(again)")
+    }
+}

@@ -2,6 +2,7 @@ import RenkeiCrypto
 import RenkeiMerkle
 import RenkeiModel
 import RenkeiStore
+import RenkeiZstd
 import Synchronization
 import Testing
 
@@ -231,6 +232,20 @@ import Testing
         #expect(again.code == .invalidArgument)
         #expect(try await store.commit(StoreWrite(blobs: [blob])).storedBlobs == [blob.hash])
         #expect(try await store.read { try await $0.blob(blob.hash) } == bytes)
+    }
+
+    @Test(arguments: Engine.allCases)
+    func anInstalledDictionaryReadsBackAndCompressesFiles(engine: Engine) async throws {
+        let store = try await StoreUnderTest(engine).store
+        let samples = (0..<200).map { Array("202407,13100\($0 % 10)0001,訪問介護,\($0),予定,\($0 * 7)\r\n".utf8) }
+        let dictionary = try ZstdDictionary.train(samples: samples, capacity: 4096)
+        #expect(try await store.read { try await $0.dictionary(id: dictionary.id) } == nil)
+        _ = try await store.commit(StoreWrite(dictionaries: [dictionary.bytes]))
+        #expect(try await store.read { try await $0.dictionary(id: dictionary.id) } == dictionary.bytes)
+        let file = Array(String(repeating: "202407,1310000001,訪問介護,1,予定,7\r\n", count: 20).utf8)
+        let blob = try store.prepareBlob(file, kind: "UPPLAN", dictionaryID: dictionary.id)
+        _ = try await store.commit(StoreWrite(blobs: [blob]))
+        #expect(try await store.read { try await $0.blob(blob.hash) } == file)
     }
 
     @Test(arguments: Engine.allCases)

@@ -19,7 +19,7 @@ struct Admin: AsyncParsableCommand {
         5 the platform refused (its code is printed); 6 verify found a difference.
         """,
         subcommands: [Registrations.self, License.self, CertificateCommand.self, Stats.self, Checkpoint.self,
-                      Verify.self, Rebuild.self, View.self, Backup.self, Retention.self, Dump.self])
+                      Verify.self, Rebuild.self, View.self, Backup.self, Retention.self, Dump.self, Migrate.self])
 }
 
 struct ProfileOptions: ParsableArguments {
@@ -238,6 +238,26 @@ struct Verify: AsyncParsableCommand {
         print("ログ log: \(result.events) events, root \(result.root)\(live ? " (live store: as of its last checkpoint)" : "")")
         for projection in result.projections { print("  \(projection.matches ? "一致 ok      " : "不一致 DIFFERS") \(projection.name)") }
         guard result.matches else { throw ProgramError(.storeMismatch, "a projection differs from its rebuild; `renkei-admin rebuild` (server stopped) replaces it") }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the embedded store into PostgreSQL and prove the copy (server stopped) / PostgreSQL への移行",
+        discussion: "Copies every event as recorded, the dictionaries, every key space and every file into an empty schema, then compares the Merkle roots and each key space's digest. Afterwards: renkei-server --store URL. Exit 6 when the copy differs.")
+    @OptionGroup var data: DataOptions
+    @Option(help: "移行先 / Where to: postgres://user@host:port/database?schema=name (an empty schema)") var to: String
+
+    func run() async throws {
+        let report = try await StoreMaintenance.with(data: data.data) { store in
+            try await store.migrate(to: to) { label, done, total in ProgramOutput.progress(label, Int(done), Int(total)) }
+        }
+        print("ログ log: \(report.events) events; root \(report.sourceRoot.isEmpty ? "(empty)" : report.sourceRoot)")
+        print("  \(report.sourceRoot == report.targetRoot ? "一致 ok      " : "不一致 DIFFERS") Merkle root in PostgreSQL \(report.targetRoot)")
+        for space in report.spaces { print("  \(space.matches ? "一致 ok      " : "不一致 DIFFERS") \(space.name) (\(space.entries) entries)") }
+        print("ファイル files: \(report.files); 辞書 dictionaries: \(report.dictionaries)")
+        guard report.matches else { throw ProgramError(.storeMismatch, "the copy differs from the store / 移行先が一致しません") }
+        print("移行しました / Migrated: start the servers with --store and the same URL")
     }
 }
 
