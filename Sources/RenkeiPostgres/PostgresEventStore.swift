@@ -22,8 +22,9 @@ import Synchronization
 public final class PostgresEventStore: EventStore {
     /// Where the database is and how the store uses it.
     public struct Configuration: Sendable {
-        public var host = "127.0.0.1"
-        public var port = 5432
+        /// The servers, in order of preference: the store writes to the first that accepts writes, and
+        /// moves to another when that one goes away (a standby promoted).
+        public var hosts: [(host: String, port: Int)] = [("127.0.0.1", 5432)]
         public var username = "postgres"
         public var password: String?
         public var database = "postgres"
@@ -45,17 +46,16 @@ public final class PostgresEventStore: EventStore {
         /// `url` without its password, for messages and logs.
         public static func redacted(_ url: String) -> String {
             guard let parts = URLParts(url), parts.password != nil else { return String(url.prefix(200)) }
-            return "\(parts.scheme)://\(parts.user ?? "")@\(parts.host)\(parts.port.map { ":\($0)" } ?? "")/\(parts.path ?? "")"
+            return "\(parts.scheme)://\(parts.user ?? "")@\(parts.hosts.map { "\($0.host):\($0.port)" }.joined(separator: ","))/\(parts.path ?? "")"
         }
 
-        /// From a URL: `postgres://user[:password]@host[:port]/database[?schema=name]`.
+        /// From a URL: `postgres://user[:password]@host[:port][,host2[:port2]…]/database[?schema=name]`.
         public init(url: String) throws {
             guard let components = URLParts(url), ["postgres", "postgresql"].contains(components.scheme) else {
                 throw StoreError(.invalidArgument, "not a postgres:// URL: \(url.prefix(200))")
             }
             self.init()
-            host = components.host
-            port = components.port ?? 5432
+            hosts = components.hosts
             if let user = components.user { username = user }
             password = components.password
             if let name = components.path, !name.isEmpty { database = name }
@@ -69,13 +69,12 @@ public final class PostgresEventStore: EventStore {
     public let identity: StoreIdentity
     public let keySpaces: [KeySpace]
     let configuration: Configuration
-    let client: PostgresClient
+    let database: PostgresDatabase
     let logger: Logger
     let declared: Set<KeySpace>
     let notifier: CommitNotifier
     let dictionaries: DictionaryCache
     private let writer: PostgresWriter
-    private let running: Task<Void, Never>
     private let listening: Mutex<Task<Void, Never>?> = Mutex(nil)
     private let closed = ClosedFlag()
 
@@ -88,39 +87,30 @@ public final class PostgresEventStore: EventStore {
               configuration.schema.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else {
             throw StoreError(.invalidArgument, "schema name \(configuration.schema.prefix(60)): lower-case letters, digits and _, at most 40")
         }
-        var options = PostgresClient.Configuration.Options()
-        options.maximumConnections = configuration.maximumConnections
-        options.connectTimeout = .seconds(5)
-        // The schema for every statement; a name operators can find the store's sessions by (pg_stat_activity).
-        options.additionalStartupParameters = [("search_path", configuration.schema), ("application_name", "renkei-\(configuration.schema)")]
-        var clientConfiguration = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.username,
-                                                               password: configuration.password, database: configuration.database, tls: .disable)
-        clientConfiguration.options = options
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let database = PostgresDatabase(configuration: configuration, logger: logger)
         do {
-            let (identity, latest) = try await PostgresSchema.prepare(client, schema: configuration.schema, logger: logger)
-            let store = PostgresEventStore(configuration: configuration, client: client, running: running, identity: identity, latest: latest, logger: logger)
-            try await store.dictionaries.load(from: client, logger: logger)
+            try await database.connect()
+            let (identity, latest) = try await PostgresSchema.prepare(database, schema: configuration.schema, logger: logger)
+            let store = PostgresEventStore(configuration: configuration, database: database, identity: identity, latest: latest, logger: logger)
+            try await store.dictionaries.load(from: database, logger: logger)
             store.startListening()
             return store
         } catch {
-            running.cancel()
+            await database.close()
             throw PostgresErrors.map(error)
         }
     }
 
-    private init(configuration: Configuration, client: PostgresClient, running: Task<Void, Never>, identity: StoreIdentity, latest: SequenceNumber, logger: Logger) {
+    private init(configuration: Configuration, database: PostgresDatabase, identity: StoreIdentity, latest: SequenceNumber, logger: Logger) {
         self.configuration = configuration
-        self.client = client
-        self.running = running
+        self.database = database
         self.identity = identity
         self.logger = logger
         keySpaces = configuration.keySpaces
         declared = Set(configuration.keySpaces)
         notifier = CommitNotifier(latest: latest)
         dictionaries = DictionaryCache()
-        writer = PostgresWriter(client: client, configuration: configuration, declared: declared, notifier: notifier,
+        writer = PostgresWriter(database: database, configuration: configuration, declared: declared, notifier: notifier,
                                 dictionaries: dictionaries, logger: logger)
     }
 
@@ -155,7 +145,7 @@ public final class PostgresEventStore: EventStore {
     public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
         guard !closed.isSet else { throw StoreError(.closed, "the store is closed") }
         do {
-            return try await client.withConnection { connection in
+            return try await database.withConnection { connection in
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
                 do {
                     let snapshot = PostgresSnapshot(connection: connection, store: self)
@@ -181,8 +171,7 @@ public final class PostgresEventStore: EventStore {
         await writer.close()
         listening.withLock { $0 }?.cancel()
         notifier.close()
-        running.cancel()
-        _ = await running.value
+        await database.close()
     }
 
     /// The channel commits are announced on (one per schema, so that stores in one database do not wake
@@ -192,10 +181,10 @@ public final class PostgresEventStore: EventStore {
     /// Listens for other nodes' commits on a connection of its own, for as long as the store is open;
     /// each time listening (re)starts it reads the log's end, so nothing committed meanwhile is missed.
     private func startListening() {
-        let task = Task { [client, notifier, channel, logger, closed] in
+        let task = Task { [database, notifier, channel, logger, closed] in
             while !Task.isCancelled && !closed.isSet {
                 do {
-                    try await client.withConnection { connection in
+                    try await database.withConnection { connection in
                         try await connection.listen(on: channel) { notifications in
                             for try await row in try await connection.query("SELECT seq FROM head WHERE id = 1", logger: logger).decode(Int64.self) {
                                 notifier.publish(SequenceNumber(UInt64(row)))
@@ -233,9 +222,16 @@ final class DictionaryCache: ZstdDictionaryProvider, Sendable {
 
     func insert(_ dictionary: ZstdDictionary) { byID.withLock { $0[dictionary.id] = dictionary } }
 
-    func load(from client: PostgresClient, logger: Logger) async throws {
-        for try await (id, bytes) in try await client.query("SELECT id, bytes FROM dictionaries", logger: logger).decode((Int64, ByteBuffer).self) {
-            do { insert(try ZstdDictionary(bytes: Array(bytes.readableBytesView))) } catch {
+    func load(from database: PostgresDatabase, logger: Logger) async throws {
+        let rows = try await database.withConnection { connection in
+            var rows: [(Int64, [UInt8])] = []
+            for try await (id, bytes) in try await connection.query("SELECT id, bytes FROM dictionaries", logger: logger).decode((Int64, ByteBuffer).self) {
+                rows.append((id, Array(bytes.readableBytesView)))
+            }
+            return rows
+        }
+        for (id, bytes) in rows {
+            do { insert(try ZstdDictionary(bytes: bytes)) } catch {
                 throw StoreError(.corrupt, "dictionary \(id) does not load: \(error)")
             }
         }
@@ -247,8 +243,7 @@ struct URLParts {
     var scheme: String
     var user: String?
     var password: String?
-    var host: String
-    var port: Int?
+    var hosts: [(host: String, port: Int)] = []
     var path: String?
     var query: [String: String] = [:]
 
@@ -273,11 +268,16 @@ struct URLParts {
             password = credentials.count > 1 ? (String(credentials[1]).removingPercentEncoding ?? String(credentials[1])) : nil
             rest = rest[rest.index(after: at)...]
         }
-        if let colon = rest.lastIndex(of: ":"), let number = Int(rest[rest.index(after: colon)...]), (1...65535).contains(number) {
-            port = number
-            rest = rest[..<colon]
+        for server in rest.split(separator: ",", omittingEmptySubsequences: false) {
+            var name = server, port = 5432
+            if let colon = server.lastIndex(of: ":") {
+                guard let number = Int(server[server.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+                port = number
+                name = server[..<colon]
+            }
+            guard !name.isEmpty else { return nil }
+            hosts.append((String(name), port))
         }
-        guard !rest.isEmpty else { return nil }
-        host = String(rest)
+        guard !hosts.isEmpty, hosts.count <= 8 else { return nil }
     }
 }

@@ -98,7 +98,7 @@ extension PostgresEventStore {
 
     private func importing<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await client.withConnection { connection in
+            return try await database.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let result = try await body(connection)

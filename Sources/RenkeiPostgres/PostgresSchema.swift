@@ -27,8 +27,8 @@ enum PostgresSchema {
 
     /// Creates the schema's tables if they are missing, records or checks the identity and version, and
     /// returns the identity and the log's end.
-    static func prepare(_ client: PostgresClient, schema: String, logger: Logger) async throws -> (StoreIdentity, SequenceNumber) {
-        try await client.withConnection { connection in
+    static func prepare(_ database: PostgresDatabase, schema: String, logger: Logger) async throws -> (StoreIdentity, SequenceNumber) {
+        try await database.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 // One lock per schema name (its hash), held to the end of this transaction.

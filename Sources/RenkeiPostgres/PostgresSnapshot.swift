@@ -84,7 +84,7 @@ struct PostgresSnapshot: StoreSnapshot {
                 let stored = Array(frame.readableBytesView)
                 if let id = stored.withUnsafeBytes({ Zstd.dictionaryID(ofFrame: $0) }), store.dictionaries.dictionary(id: id) == nil {
                     // Installed by another node since this one loaded its dictionaries.
-                    try await store.dictionaries.load(from: store.client, logger: logger)
+                    try await store.dictionaries.load(from: store.database, logger: logger)
                 }
                 let bytes: [UInt8]
                 do { bytes = try Zstd.decompress(stored, maximumSize: Int(size), dictionaries: store.dictionaries) } catch {

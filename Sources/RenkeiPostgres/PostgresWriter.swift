@@ -26,7 +26,7 @@ final class PostgresWriter: Sendable {
         var closed = false
     }
 
-    private let client: PostgresClient
+    private let database: PostgresDatabase
     private let configuration: PostgresEventStore.Configuration
     private let declared: Set<KeySpace>
     private let notifier: CommitNotifier
@@ -38,9 +38,9 @@ final class PostgresWriter: Sendable {
     private let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
     private static let batchBytes = 64 << 20
 
-    init(client: PostgresClient, configuration: PostgresEventStore.Configuration, declared: Set<KeySpace>, notifier: CommitNotifier,
+    init(database: PostgresDatabase, configuration: PostgresEventStore.Configuration, declared: Set<KeySpace>, notifier: CommitNotifier,
          dictionaries: DictionaryCache, logger: Logger) {
-        self.client = client
+        self.database = database
         self.configuration = configuration
         self.declared = declared
         self.notifier = notifier
@@ -150,7 +150,7 @@ final class PostgresWriter: Sendable {
     }
 
     private func commit(_ batch: [Request]) async throws -> [Result<CommitReceipt, any Error>] {
-        try await client.withConnection { connection in
+        try await database.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 let outcomes = try await decideAndWrite(batch, on: connection)

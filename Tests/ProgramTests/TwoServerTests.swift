@@ -194,3 +194,85 @@ import Testing
         #expect(again.status != 0 && again.error.contains("empty"), "\(again)")
     }
 }
+
+/// A primary with a synchronous standby (streaming replication, `synchronous_standby_names`): renkei-server
+/// lists both; the primary is killed (-9, its processes too) while the office uploads, the standby is
+/// promoted, and the server moves to it by itself. Every upload the office saw acknowledged is there, the
+/// ones refused meanwhile (retryable) go through when sent again, each stored once, and the log verifies.
+@Suite(.timeLimit(.minutes(10))) struct StandbyFailoverTests {
+    @Test func thePrimaryDiesTheStandbyIsPromotedAndNothingAcknowledgedIsLost() async throws {
+        // The pair Tools/dev test started (a test cannot start servers that outlive the programs it runs):
+        // FOLDER:PRIMARY_PORT:STANDBY_PORT, with the servers' folders FOLDER/primary and FOLDER/standby.
+        let pair = try #require(ProcessInfo.processInfo.environment["RENKEI_TEST_POSTGRES_PAIR"], "run with Tools/dev test (it starts a primary and its standby)")
+            .split(separator: ":").map(String.init)
+        try #require(pair.count == 3)
+        let (primaryDir, primary, standbyDir, standby) = (pair[0] + "/primary", pair[1], pair[0] + "/standby", pair[2])
+        let folder = try Programs.temporaryFolder("failover")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = Programs.packageRoot.appendingPathComponent("Tools/postgres/server").path
+        func tool(_ arguments: [String]) async throws {
+            let run = try await Programs.run(script, arguments, in: folder)
+            try #require(run.status == 0, "Tools/postgres/server \(arguments.joined(separator: " ")): \(run)")
+        }
+        let psql = "/usr/lib/postgresql/15/bin/psql"
+        // Until the standby streams synchronously.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await Programs.run(psql, ["-X", "-h", "127.0.0.1", "-p", primary, "-U", "postgres", "-At", "-c",
+                                            "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'"], in: folder)
+            .output.trimmingCharacters(in: .whitespacesAndNewlines) != "sync" {
+            try #require(ContinuousClock.now < deadline, "the standby did not become synchronous")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        let url = "postgres://postgres@127.0.0.1:\(primary),127.0.0.1:\(standby)/postgres?schema=ha"
+        let server = try ServerProcess(data: folder.appendingPathComponent("data"), arguments: ["--store", url], in: folder)
+        defer { server.stop() }
+        try await server.enrolDemoOffices(in: folder)
+
+        // Distinct 予定 units, sent one after another; the primary dies after the fifth is acknowledged.
+        var acknowledged: [String: UInt64] = [:], refusedRetryably = 0
+        for index in 0..<12 {
+            let serial = String(format: "202505251030%02d", index)
+            let unitFolder = folder.appendingPathComponent("unit-\(index)")
+            try FileManager.default.createDirectory(at: unitFolder, withIntermediateDirectories: true)
+            var paths: [String] = []
+            for (name, bytes) in try SyncTests.unit(["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202506"], serial: serial, from: "20250525103000") {
+                try bytes.write(to: unitFolder.appendingPathComponent(name))
+                paths.append(unitFolder.appendingPathComponent(name).path)
+            }
+            if index == 5 {
+                try await tool(["crash", primaryDir])
+                try await tool(["promote", standbyDir])
+            }
+            // Sent until acknowledged: a refusal while the server moves to the new primary is retryable.
+            let sendDeadline = ContinuousClock.now + .seconds(120)
+            while acknowledged[serial] == nil {
+                let run = try await Programs.run("renkei", ["send", "--json", "--profile", server.profile("kyotaku")] + paths, in: folder)
+                if let unit = EndToEndTests.unitID(in: run.output) {
+                    acknowledged[serial] = unit
+                } else {
+                    #expect(run.error.contains("[1031]") || run.error.contains("[516]") || run.status == 4, "only retryable refusals: \(run)")
+                    refusedRetryably += 1
+                    try #require(ContinuousClock.now < sendDeadline, "the server did not move to the promoted standby: \(run)")
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
+
+        // Every acknowledged unit, once, in 送信済 (read through the promoted standby).
+        let sent = try await Programs.run("renkei", ["sent", "--json", "--limit", "100", "--profile", server.profile("kyotaku")], in: folder)
+        for (serial, unit) in acknowledged {
+            #expect(sent.output.contains("\"unit_id\":\"\(unit)\""), "unit \(unit) (連番 \(serial)) acknowledged but missing: \(sent.output)")
+        }
+        #expect(sent.output.components(separatedBy: "\"unit_id\"").count == 13, "twelve units, each once: \(sent.output)")
+        let dense = try await Programs.run(psql, ["-X", "-h", "127.0.0.1", "-p", standby, "-U", "postgres", "-At", "-c",
+                                                 "SELECT count(*) = max(seq) AND min(seq) = 1 FROM ha.events"], in: folder)
+        #expect(dense.output.trimmingCharacters(in: .whitespacesAndNewlines) == "t", "\(dense)")
+        let export = folder.appendingPathComponent("audit.jsonl")
+        let exported = try await Programs.run("renkei", ["audit", "export", "--out", export.path, "--profile", server.profile("auditor")], in: folder)
+        #expect(exported.status == 0, "\(exported)")
+        let verified = try await Programs.run("renkei", ["audit", "verify", export.path, "--profile", server.profile("auditor")], in: folder)
+        #expect(verified.status == 0, "\(verified)")
+        print("failover: \(acknowledged.count) units acknowledged, \(refusedRetryably) retryable refusals while the server moved")
+    }
+}
