@@ -22,7 +22,11 @@ final class WriterLockFile: Sendable {
             throw StoreError(.inUse, "cannot open \(path): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
             close(fd)
+            guard code == EWOULDBLOCK else {
+                throw StoreError(.ioFailure, "cannot lock \(path): \(String(decoding: strerrorBytes(code), as: UTF8.self))")
+            }
             throw StoreError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
         }
         descriptor = Atomic(fd)
