@@ -57,6 +57,22 @@ final class PostgresDatabase: Sendable {
         }
     }
 
+    /// Runs `body` in a transaction begun by `begin` on one leased connection: committed when it returns,
+    /// rolled back when it throws.
+    func transaction<R>(_ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await withConnection { connection in
+            try await connection.query(begin, logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     func close() async {
         guard closed.set() else { return }
         switching.withLock { $0 }?.cancel()

@@ -145,17 +145,8 @@ public final class PostgresEventStore: EventStore {
     public func read<R: Sendable>(_ body: (any StoreSnapshot) async throws -> R) async throws -> R {
         guard !closed.isSet else { throw StoreError(.closed, "the store is closed") }
         do {
-            return try await database.withConnection { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                do {
-                    let snapshot = PostgresSnapshot(connection: connection, store: self)
-                    let result = try await body(snapshot)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
+            return try await database.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger) { connection in
+                try await body(PostgresSnapshot(connection: connection, store: self))
             }
         } catch {
             throw PostgresErrors.map(error)

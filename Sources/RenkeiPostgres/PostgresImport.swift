@@ -98,17 +98,7 @@ extension PostgresEventStore {
 
     private func importing<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await database.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            }
+            return try await database.transaction(logger: logger, body)
         } catch {
             throw PostgresErrors.map(error)
         }

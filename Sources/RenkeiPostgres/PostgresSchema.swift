@@ -28,42 +28,35 @@ enum PostgresSchema {
     /// Creates the schema's tables if they are missing, records or checks the identity and version, and
     /// returns the identity and the log's end.
     static func prepare(_ database: PostgresDatabase, schema: String, logger: Logger) async throws -> (StoreIdentity, SequenceNumber) {
-        try await database.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                // One lock per schema name (its hash), held to the end of this transaction.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema)))", logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
-                for statement in statements { try await connection.query(statement, logger: logger) }
-                var meta: [String: String] = [:]
-                for try await (name, value) in try await connection.query("SELECT name, value FROM meta", logger: logger).decode((String, String).self) {
-                    meta[name] = value
-                }
-                let identity: StoreIdentity
-                if let id = meta["id"], let created = meta["created"].flatMap(Int64.init), let version = meta["schema_version"].flatMap(Int.init),
-                   let format = meta["record_format"].flatMap(Int.init) {
-                    guard version == PostgresEventStore.schemaVersion, format == Int(EventRecord.format) else {
-                        throw StoreError(.unsupportedFormat, "schema \(schema) is version \(version) with records of format \(format); this program reads version \(PostgresEventStore.schemaVersion), format \(EventRecord.format)")
-                    }
-                    identity = StoreIdentity(id: id, created: Timestamp(rawValue: created), engine: "postgresql", format: format)
-                } else {
-                    guard meta.isEmpty else { throw StoreError(.missingData, "schema \(schema) has an incomplete identity: \(meta.keys.sorted())") }
-                    identity = .new(engine: "postgresql", format: Int(EventRecord.format))
-                    for (name, value) in [("id", identity.id), ("created", String(identity.created.rawValue)),
-                                          ("schema_version", String(PostgresEventStore.schemaVersion)), ("record_format", String(EventRecord.format))] {
-                        try await connection.query("INSERT INTO meta VALUES (\(name), \(value))", logger: logger)
-                    }
-                }
-                var latest = SequenceNumber.zero
-                for try await seq in try await connection.query("SELECT seq FROM head WHERE id = 1", logger: logger).decode(Int64.self) {
-                    latest = SequenceNumber(UInt64(seq))
-                }
-                try await connection.query("COMMIT", logger: logger)
-                return (identity, latest)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+        try await database.transaction(logger: logger) { connection in
+            // One lock per schema name (its hash), held to the end of this transaction.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema)))", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
+            for statement in statements { try await connection.query(statement, logger: logger) }
+            var meta: [String: String] = [:]
+            for try await (name, value) in try await connection.query("SELECT name, value FROM meta", logger: logger).decode((String, String).self) {
+                meta[name] = value
             }
+            let identity: StoreIdentity
+            if let id = meta["id"], let created = meta["created"].flatMap(Int64.init), let version = meta["schema_version"].flatMap(Int.init),
+               let format = meta["record_format"].flatMap(Int.init) {
+                guard version == PostgresEventStore.schemaVersion, format == Int(EventRecord.format) else {
+                    throw StoreError(.unsupportedFormat, "schema \(schema) is version \(version) with records of format \(format); this program reads version \(PostgresEventStore.schemaVersion), format \(EventRecord.format)")
+                }
+                identity = StoreIdentity(id: id, created: Timestamp(rawValue: created), engine: "postgresql", format: format)
+            } else {
+                guard meta.isEmpty else { throw StoreError(.missingData, "schema \(schema) has an incomplete identity: \(meta.keys.sorted())") }
+                identity = .new(engine: "postgresql", format: Int(EventRecord.format))
+                for (name, value) in [("id", identity.id), ("created", String(identity.created.rawValue)),
+                                      ("schema_version", String(PostgresEventStore.schemaVersion)), ("record_format", String(EventRecord.format))] {
+                    try await connection.query("INSERT INTO meta VALUES (\(name), \(value))", logger: logger)
+                }
+            }
+            var latest = SequenceNumber.zero
+            for try await seq in try await connection.query("SELECT seq FROM head WHERE id = 1", logger: logger).decode(Int64.self) {
+                latest = SequenceNumber(UInt64(seq))
+            }
+            return (identity, latest)
         }
     }
 }

@@ -150,17 +150,7 @@ final class PostgresWriter: Sendable {
     }
 
     private func commit(_ batch: [Request]) async throws -> [Result<CommitReceipt, any Error>] {
-        try await database.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                let outcomes = try await decideAndWrite(batch, on: connection)
-                try await connection.query("COMMIT", logger: logger)
-                return outcomes
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
+        try await database.transaction(logger: logger) { connection in try await decideAndWrite(batch, on: connection) }
     }
 
     private func decideAndWrite(_ batch: [Request], on connection: PostgresConnection) async throws -> [Result<CommitReceipt, any Error>] {
