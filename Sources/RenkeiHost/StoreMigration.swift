@@ -76,13 +76,17 @@ extension StoreMaintenance {
         }
         try await target.importDictionaries(dictionaries)
 
-        // Every key space as it is (projections, checkpoints, applied marks).
+        // Every key space as it is (projections, checkpoints, applied marks), a page at a time.
         var counts: [KeySpace: Int] = [:]
         for space in Platform.keySpaces + KeySpace.builtIn {
-            let entries = try await read { try await $0.allEntries(in: space, pageSize: 10_000) }
-            counts[space] = entries.count
-            for start in stride(from: 0, to: entries.count, by: 5_000) {
-                try await target.importEntries(Array(entries[start ..< min(entries.count, start + 5_000)]), in: space)
+            var after: [UInt8]? = nil
+            while true {
+                let from = after
+                let page = try await read { try await $0.entries(in: space, from: from, to: nil, limit: 5_000) }
+                try await target.importEntries(page, in: space)
+                counts[space, default: 0] += page.count
+                guard page.count == 5_000, let last = page.last else { break }
+                after = last.key + [0]
             }
         }
 

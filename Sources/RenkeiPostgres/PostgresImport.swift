@@ -23,9 +23,7 @@ extension PostgresEventStore {
             guard first.sequence.rawValue == end + 1 else {
                 throw StoreError(.invalidArgument, "the copy continues at \(first.sequence), the log ends at \(end)")
             }
-            let recording = PrefetchedNodes(recording: true)
-            _ = try MerkleFrontier(size: end, nodes: recording)
-            var frontier = try MerkleFrontier(size: end, nodes: PrefetchedNodes(try await PostgresMerkle.fetch(recording.requested, on: connection, logger: logger)))
+            var frontier = try await PostgresMerkle.computing(on: connection, logger: logger) { try MerkleFrontier(size: end, nodes: $0) }
             var nodes: [(MerkleNodeID, SHA256Digest)] = []
             var records: [(Int64, ByteBuffer)] = []
             for (offset, event) in events.enumerated() {

@@ -179,14 +179,8 @@ struct PostgresSnapshot: StoreSnapshot {
         return try await withNodes { try MerkleTree(nodes: $0).consistencyProof(from: oldSize, to: newSize) }
     }
 
-    /// Runs a tree computation twice: first to learn which stored nodes it reads (the arithmetic depends
-    /// on sizes only, never on hashes), then, with those nodes fetched in one query, for real.
     private func withNodes<R>(_ compute: (PrefetchedNodes) throws -> R) async throws -> R {
-        let recording = PrefetchedNodes(recording: true)
-        _ = try compute(recording)
-        let wanted = recording.requested
-        let nodes = try await PostgresMerkle.fetch(wanted, on: connection, logger: logger)
-        return try compute(PrefetchedNodes(nodes))
+        try await PostgresMerkle.computing(on: connection, logger: logger, compute)
     }
 
     private func mapping<R>(_ body: () async throws -> R) async throws -> R {
@@ -221,6 +215,14 @@ final class PrefetchedNodes: MerkleNodeReader, @unchecked Sendable {
 }
 
 enum PostgresMerkle {
+    /// Runs a tree computation twice: first to learn which stored nodes it reads (the arithmetic depends
+    /// on sizes only, never on hashes), then, with those nodes fetched in one query, for real.
+    static func computing<R>(on connection: PostgresConnection, logger: Logger, _ compute: (PrefetchedNodes) throws -> R) async throws -> R {
+        let recording = PrefetchedNodes(recording: true)
+        _ = try compute(recording)
+        return try compute(PrefetchedNodes(try await fetch(recording.requested, on: connection, logger: logger)))
+    }
+
     /// The stored nodes `ids`, in one query.
     static func fetch(_ ids: [MerkleNodeID], on connection: PostgresConnection, logger: Logger) async throws -> [MerkleNodeID: SHA256Digest] {
         guard !ids.isEmpty else { return [:] }

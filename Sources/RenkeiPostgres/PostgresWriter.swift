@@ -163,9 +163,7 @@ final class PostgresWriter: Sendable {
         var tree = frontier.withLock { $0 }
         if tree?.size != sequence {
             // Another node appended since (or this one has not read the tree yet): its right edge, from the nodes.
-            let recording = PrefetchedNodes(recording: true)
-            _ = try MerkleFrontier(size: sequence, nodes: recording)
-            tree = try MerkleFrontier(size: sequence, nodes: PrefetchedNodes(try await PostgresMerkle.fetch(recording.requested, on: connection, logger: logger)))
+            tree = try await PostgresMerkle.computing(on: connection, logger: logger) { try MerkleFrontier(size: sequence, nodes: $0) }
         }
         var decision = Decision(sequence: sequence, lastMicros: lastMicros, frontier: tree!)
         try await prefetch(batch, into: &decision, on: connection)
