@@ -28,12 +28,14 @@ public final class RenkeiClient: Sendable {
 
     /// The most bytes one Send chunk carries (the server's limit is at least this).
     public static let chunkBytes = 1 << 20
+    /// How often the client pings while a call is open (the server allows every 10 s or more: API.md).
+    public static let keepaliveInterval: Duration = .seconds(30)
 
     /// Connects to `host:port`, presenting `credential`, trusting a server certificate that chains to
     /// `platformCAPEM` and names `host`. `receiveWindowBytes` sets how much the server may send before this
     /// client reads (HTTP/2 flow control); nil keeps the transport's default.
     public init(host: String, port: Int, credential: Credential, platformCAPEM: String, receiveWindowBytes: Int? = nil,
-                timeout: Duration? = nil, waitForReady: Bool = false) throws {
+                timeout: Duration? = nil, waitForReady: Bool = false, keepalive: Duration = RenkeiClient.keepaliveInterval) throws {
         var options = CallOptions.defaults
         options.timeout = timeout
         options.waitForReady = waitForReady
@@ -46,9 +48,9 @@ public final class RenkeiClient: Sendable {
         let keyPEM = try credential.key.pem()
         var config = HTTP2ClientTransport.Posix.Config.defaults
         if let receiveWindowBytes { config.http2.targetWindowSize = receiveWindowBytes }
-        // While a call is open, a ping every 30 s finds a connection that died without closing (a host that
-        // vanished, a dropped route): the call then fails (UNAVAILABLE) instead of waiting for ever.
-        config.connection.keepalive = .init(time: .seconds(30), timeout: .seconds(20), allowWithoutCalls: false)
+        // While a call is open, a ping every `keepalive` finds a connection that died without closing (a host
+        // that vanished, a dropped route): the call then fails (UNAVAILABLE) instead of waiting for ever.
+        config.connection.keepalive = .init(time: keepalive, timeout: .seconds(20), allowWithoutCalls: false)
         let security = HTTP2ClientTransport.Posix.TransportSecurity.mTLS(
             certificateChain: [.bytes(Array(chainPEM.utf8), format: .pem)],
             privateKey: .bytes(Array(keyPEM.utf8), format: .pem)

@@ -52,6 +52,10 @@ public final class RenkeiServer: Service, Sendable {
         config.connection.maxIdleTime = limits.idleTimeout
         config.connection.keepalive.time = limits.keepaliveInterval
         config.connection.keepalive.timeout = limits.keepaliveTimeout
+        // The transport's default lets a client ping only every 5 minutes, even with a call open: a client that
+        // pings more often (ours every 30 s) loses its connection after three pings when the server writes
+        // nothing meanwhile — a Send whose commit waits, a subscription with a long heartbeat.
+        config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: limits.minimumClientPingInterval, allowWithoutCalls: false)
         config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)

@@ -24,6 +24,10 @@ public struct ServerLimits: Sendable, Hashable {
     /// How often the server pings a connection, and how long it waits for the answer.
     public var keepaliveInterval: Duration = .seconds(60)
     public var keepaliveTimeout: Duration = .seconds(20)
+    /// How often a client may ping while it has a call open (gRPC keepalive); a client that pings more often
+    /// three times over has its connection closed (GOAWAY ENHANCE_YOUR_CALM). Without an open call a client
+    /// may not ping at all (more than once in two hours). The `renkei` client pings every 30 s.
+    public var minimumClientPingInterval: Duration = .seconds(10)
     /// Subscription events the server keeps queued for one slow subscriber (beyond what HTTP/2 flow
     /// control holds in its window) before it stops reading the log for that subscriber.
     public var subscriberBuffer = 64
