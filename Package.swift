@@ -230,7 +230,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RenkeiStoreTests",
-            dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiPostgres", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel"]
+            dependencies: ["RenkeiStore", "RenkeiLog", "RenkeiPostgres", "RenkeiZstd", "RenkeiMerkle", "RenkeiCrypto", "RenkeiModel",
+                           .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "RenkeiCoreTests",

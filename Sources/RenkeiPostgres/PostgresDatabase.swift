@@ -61,13 +61,22 @@ final class PostgresDatabase: Sendable {
     /// rolled back when it throws.
     func transaction<R>(_ begin: PostgresQuery = "BEGIN", logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
         try await withConnection { connection in
+            guard !connection.isClosed else { throw StoreError(.unavailable, "PostgreSQL: the connection closed") }
             try await connection.query(begin, logger: logger)
             do {
                 let result = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                if PostgresErrors.mayHaveEndedSession(error) || connection.isClosed {
+                    // No ROLLBACK on a session that may be gone: postgres-nio leaves a query sent on a connection
+                    // that has just closed waiting for ever (its fix, vapor/postgres-nio#487, was reverted in #501),
+                    // and the writer would wait with it. Closing ends whatever transaction is left; the pool opens
+                    // another connection.
+                    try? await connection.close()
+                } else {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                }
                 throw error
             }
         }

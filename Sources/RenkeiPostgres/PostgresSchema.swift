@@ -63,6 +63,18 @@ enum PostgresSchema {
 
 /// PostgreSQL's errors as the store's codes.
 enum PostgresErrors {
+    /// Whether `error` may mean that the database session is over: the connection failed or closed, or the
+    /// server ended the session (FATAL, PANIC) — or, mapped already, the store found the server unavailable.
+    static func mayHaveEndedSession(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError:
+            guard error.code == .server else { return true }
+            return ["FATAL", "PANIC"].contains(error.serverInfo?[.severity] ?? "")
+        case let error as StoreError: return error.code == .unavailable
+        default: return false
+        }
+    }
+
     static func map(_ error: any Error) -> any Error {
         switch error {
         case let error as PSQLError:

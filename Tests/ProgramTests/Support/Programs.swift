@@ -79,6 +79,7 @@ final class ServerProcess: @unchecked Sendable {
     let data: URL
     private(set) var port = 0
     private let output = Pipe()
+    private let exited = DispatchSemaphore(value: 0)
 
     /// Starts the server and waits until it listens.
     init(data: URL, port: Int = 0, arguments: [String] = [], in folder: URL) throws {
@@ -88,6 +89,7 @@ final class ServerProcess: @unchecked Sendable {
         process.currentDirectoryURL = folder
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
         // The first line says where it listens: "renkei-server listening on 127.0.0.1:PORT (…)".
         var line: [UInt8] = []
@@ -127,11 +129,16 @@ final class ServerProcess: @unchecked Sendable {
     /// A profile folder of the development setup.
     func profile(_ name: String) -> String { data.appendingPathComponent("profiles").appendingPathComponent(name).path }
 
-    /// SIGTERM, then waits (a graceful stop).
+    /// SIGTERM, then waits (a graceful stop). A server still running 60 s later is a failure of the test
+    /// that stopped it; it is then killed, so that the test ends.
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        if exited.wait(timeout: .now() + 60) == .timedOut {
+            Issue.record("renkei-server did not stop within 60 s of SIGTERM")
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     /// SIGKILL, then waits.
