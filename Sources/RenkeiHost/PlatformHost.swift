@@ -2,10 +2,8 @@ import Foundation
 public import Logging
 import RenkeiCore
 import RenkeiCrypto
-import RenkeiLog
 public import RenkeiModel
 import RenkeiOffice
-import RenkeiPostgres
 import RenkeiServer
 import RenkeiStore
 import ServiceLifecycle
@@ -45,27 +43,7 @@ public final class PlatformHost: Sendable {
         // One guarded clock for the log's times and the domain's "today": a step of the system clock is not
         // followed (GuardedClock), so event times stay ordered and licences do not expire early.
         let clock = GuardedClock()
-        if configuration.store == "lmdb" {
-            var storeConfiguration = LMDBEventStore.Configuration()
-            storeConfiguration.keySpaces = Platform.keySpaces
-            storeConfiguration.clock = { clock.now() }
-            do {
-                store = try LMDBEventStore(path: data.appendingPathComponent("store").path, configuration: storeConfiguration)
-            } catch let error as StoreError where error.code == .inUse {
-                throw ProgramError(.folderBusy, "\(data.path): \(error) / 別の renkei-server がこのデータフォルダを使用中です")
-            } catch {
-                throw ProgramError(.storeFailed, "\(data.path)/store: \(error)")
-            }
-        } else {
-            do {
-                var storeConfiguration = try PostgresEventStore.Configuration(url: configuration.store)
-                storeConfiguration.keySpaces = Platform.keySpaces
-                storeConfiguration.clock = { clock.now() }
-                store = try await PostgresEventStore.open(storeConfiguration, logger: logger)
-            } catch {
-                throw ProgramError(.storeFailed, "PostgreSQL \(PostgresEventStore.Configuration.redacted(configuration.store)): \(error)")
-            }
-        }
+        store = try await PlatformStore.open(configuration.store, data: data, clock: { clock.now() }, logger: logger)
         do {
             platform = try Platform(store: store, configuration: PlatformConfiguration(
                 trustStore: certificates.trustStore, clock: { clock.now() },

@@ -1,9 +1,11 @@
 // renkei-load: the platform under load through its real parts — a renkei server in a child process (LMDB
-// store, gRPC over TLS with client certificates) and RenkeiClient connections from this process, on the
-// same cores. Each command prints one line of JSON.
+// store, or PostgreSQL with one or more server children; gRPC over TLS with client certificates) and
+// RenkeiClient connections from this process, on the same cores. Each command prints one line of JSON.
 //
 //   renkei-load month --worlds 4 --months 2           month-end 予定 and 実績 bursts between many offices
 //   renkei-load uploads --clients 16 --seconds 10     signed 10 KiB units, full path, 16 concurrent clients
+//   renkei-load uploads --store postgres://postgres@127.0.0.1:5432/postgres?schema=load1 --nodes 2
+//                                                     the same through two server processes over PostgreSQL
 //   renkei-load catchup --units 20000                 one subscriber catching up on that many units
 //   renkei-load latency --rate 1000 --seconds 10      upload → subscriber latency at a steady rate
 //   renkei-load idle --connections 2000               server memory per idle subscribed connection
@@ -18,7 +20,7 @@ import RenkeiAPI
 import RenkeiClient
 import RenkeiCore
 import RenkeiCrypto
-import RenkeiLog
+import RenkeiHost
 import RenkeiModel
 import RenkeiServer
 import RenkeiStore
@@ -35,16 +37,17 @@ struct RenkeiLoad: AsyncParsableCommand {
 
 // MARK: - The platform under test
 
-/// A fresh platform: its CA, the server certificate and the checkpoint key in a folder, a server child
-/// process over an LMDB store there, and two enrolled offices (a service office sending 実績 to a 居宅
-/// office) with a pool of distinct signed-ready units.
+/// A fresh platform: its CA, the server certificate and the checkpoint key in a folder, server child
+/// processes over one store (an LMDB store in the folder, or PostgreSQL: then `nodes` children), and two
+/// enrolled offices (a service office sending 実績 to a 居宅 office) with a pool of distinct signed-ready units.
 final class LoadPlatform: @unchecked Sendable {
     let folder: URL
     let ca: PlatformCA
-    private(set) var server: Process
-    private(set) var input: FileHandle
-    private(set) var output: FileHandle
-    private(set) var port: Int
+    /// The store the server children share: `lmdb` (in `folder`, one child) or a PostgreSQL URL.
+    let store: String
+    private(set) var nodes: [ServerChild]
+    /// The first server child's port.
+    var port: Int { nodes[0].port }
     let operatorClient: RenkeiClient
     let sender: Credential
     let recipient: Credential
@@ -52,7 +55,8 @@ final class LoadPlatform: @unchecked Sendable {
     let recipientNumber: String
     let units: [[OutgoingFile]]
 
-    init(units count: Int) async throws {
+    init(units count: Int, store: String = "lmdb", nodes nodeCount: Int = 1) async throws {
+        guard nodeCount == 1 || store != "lmdb" else { throw ValidationError("several server nodes need a shared store (--store postgres://…)") }
         folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("renkei-load-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         ca = try PlatformCA.generate(name: "Renkei Load", now: Date() - 86_400)
@@ -67,7 +71,12 @@ final class LoadPlatform: @unchecked Sendable {
         try Self.write(folder, "server.key", try serverKey.pem())
         try Self.write(folder, "checkpoint.key", try PrivateKey.generate().pem())
 
-        (server, input, output, port) = try Self.startServer(folder)
+        self.store = store
+        // One child first (it prepares the store), then the others over what it prepared.
+        var nodes = [try ServerChild(folder: folder, store: store)]
+        for _ in 1..<max(1, nodeCount) { nodes.append(try ServerChild(folder: folder, store: store)) }
+        self.nodes = nodes
+        let port = nodes[0].port
 
         operatorClient = try RenkeiClient(host: "127.0.0.1", port: port, credential: try Self.credential(ca, "9900000001", .operator),
                                           platformCAPEM: ca.root.pem + ca.intermediate.pem)
@@ -119,32 +128,14 @@ final class LoadPlatform: @unchecked Sendable {
         try await Self.enrol(number, kind: kind, ca: ca, port: port, operatorClient: operatorClient)
     }
 
-    /// A server child over the store in `folder` (made by `init`), and the port it listens on.
-    static func startServer(_ folder: URL) throws -> (Process, FileHandle, FileHandle, Int) {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        server.arguments = ["serve", "--folder", folder.path]
-        let stdin = Pipe(), stdout = Pipe()
-        server.standardInput = stdin
-        server.standardOutput = stdout
-        try server.run()
-        guard let line = Self.readLine(stdout.fileHandleForReading), let port = Int(line) else {
-            throw ValidationError("the server child did not start")
-        }
-        return (server, stdin.fileHandleForWriting, stdout.fileHandleForReading, port)
-    }
-
-    /// Kills the server child with SIGKILL (no shutdown, no flush: what a crash leaves) and waits for it.
+    /// Kills the server children with SIGKILL (no shutdown, no flush: what a crash leaves) and waits for them.
     func killServer() {
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
-        try? input.close()
-        try? output.close()
+        for node in nodes { node.kill() }
     }
 
-    /// A new server child over the same store (recovering what the killed one left).
+    /// New server children over the same store (recovering what the killed ones left).
     func restartServer() throws {
-        (server, input, output, port) = try Self.startServer(folder)
+        nodes = try nodes.map { _ in try ServerChild(folder: folder, store: store) }
     }
 
     static func credential(_ ca: PlatformCA, _ number: String, _ role: OfficeIdentity.Role) throws -> Credential {
@@ -155,9 +146,10 @@ final class LoadPlatform: @unchecked Sendable {
         return try Credential(key: key, certificate: certificate, chain: [ca.intermediate])
     }
 
-    func client(_ credential: Credential, window: Int? = nil) throws -> RenkeiClient {
-        try RenkeiClient(host: "127.0.0.1", port: port, credential: credential, platformCAPEM: ca.root.pem + ca.intermediate.pem,
-                         receiveWindowBytes: window)
+    /// A connection presenting `credential` to server child `node` (counted round the children).
+    func client(_ credential: Credential, window: Int? = nil, node: Int = 0) throws -> RenkeiClient {
+        try RenkeiClient(host: "127.0.0.1", port: nodes[node % nodes.count].port, credential: credential,
+                         platformCAPEM: ca.root.pem + ca.intermediate.pem, receiveWindowBytes: window)
     }
 
     private static func write(_ folder: URL, _ name: String, _ text: String) throws {
@@ -174,13 +166,9 @@ final class LoadPlatform: @unchecked Sendable {
         }
     }
 
-    /// The server's upload statistics and process figures, as its child reports them.
+    /// The servers' upload statistics and process figures, as their children report them, summed over the children.
     func serverStatistics() throws -> [String: Double] {
-        input.write(Data("stats\n".utf8))
-        guard let line = Self.readLine(output), let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] else {
-            throw ValidationError("the server child gave no statistics")
-        }
-        return object
+        try nodes.map { try $0.statistics() }.reduce(into: [:]) { sum, node in sum.merge(node, uniquingKeysWith: +) }
     }
 
     /// Until the server child counts `count` subscriptions open (each connection's handshake done, its
@@ -195,9 +183,57 @@ final class LoadPlatform: @unchecked Sendable {
 
     func stop() async {
         await operatorClient.close()
-        try? input.close()
-        server.waitUntilExit()
+        for node in nodes { node.stop() }
         try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// One server child (`renkei-load serve`): started over the store, asked for its statistics through its
+/// standard input, stopped by closing that input.
+final class ServerChild: @unchecked Sendable {
+    let process: Process
+    let input: FileHandle
+    let output: FileHandle
+    let port: Int
+
+    /// Starts a child over the certificates in `folder` and `store`, and reads the port it listens on.
+    init(folder: URL, store: String) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["serve", "--folder", folder.path, "--store", store]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        input = stdin.fileHandleForWriting
+        output = stdout.fileHandleForReading
+        guard let line = LoadPlatform.readLine(output), let port = Int(line) else {
+            throw ValidationError("the server child did not start")
+        }
+        self.port = port
+    }
+
+    /// Its upload statistics and process figures.
+    func statistics() throws -> [String: Double] {
+        input.write(Data("stats\n".utf8))
+        guard let line = LoadPlatform.readLine(output), let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] else {
+            throw ValidationError("the server child gave no statistics")
+        }
+        return object
+    }
+
+    /// SIGKILL, and waits for it.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? input.close()
+        try? output.close()
+    }
+
+    /// Ends its input (the child then stops its server gracefully) and waits for it.
+    func stop() {
+        try? input.close()
+        process.waitUntilExit()
     }
 }
 
@@ -243,6 +279,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "(internal) The server child of the other commands.",
                                                     shouldDisplay: false)
     @Option var folder: String
+    @Option var store = "lmdb"
 
     func run() async throws {
         let base = URL(fileURLWithPath: folder)
@@ -250,14 +287,12 @@ struct Serve: AsyncParsableCommand {
         let ca = try PlatformCA(root: try Certificate(pem: try read("ca-root.pem")), intermediate: try Certificate(pem: try read("ca-intermediate.pem")),
                             intermediateKey: try PrivateKey(pem: try read("ca-intermediate.key")))
         let crl = try ca.makeRevocationList(revoked: [], number: 1, thisUpdate: Date() - 3600, nextUpdate: Date() + 30 * 86_400)
-        var configuration = LMDBEventStore.Configuration()
-        configuration.keySpaces = Platform.keySpaces
-        let store = try LMDBEventStore(path: base.appendingPathComponent("store").path, configuration: configuration)
+        var logger = Logger(label: "renkei.load")
+        logger.logLevel = .error
+        let store = try await PlatformStore.open(self.store, data: base, logger: logger)
         let platform = try Platform(store: store, configuration: PlatformConfiguration(
             trustStore: try TrustStore(platform: ca, revocationList: crl),
             checkpointSigner: CheckpointSigner(key: try PrivateKey(pem: try read("checkpoint.key")), keyName: "renkei-load", origin: "renkei.load/log")))
-        var logger = Logger(label: "renkei.load")
-        logger.logLevel = .error
         var limits = ServerLimits()
         limits.maximumConnectionsPerOffice = 10_000
         limits.maximumConcurrentStreams = 1024
@@ -286,10 +321,13 @@ struct Uploads: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "uploads", abstract: "Signed 10 KiB units over TLS by concurrent clients.")
     @Option(help: "Concurrent clients, each its own connection.") var clients = 16
     @Option(help: "Seconds to run.") var seconds = 10.0
+    @Option(help: "The servers' store: lmdb (embedded, one server) or a PostgreSQL URL (postgres://user@host:port/db?schema=name, a fresh schema).")
+    var store = "lmdb"
+    @Option(help: "Server processes over the store (more than one needs PostgreSQL); the clients take them in turn.") var nodes = 1
 
     func run() async throws {
-        let platform = try await LoadPlatform(units: 2_400)
-        let connections = try (0..<clients).map { _ in try platform.client(platform.sender) }
+        let platform = try await LoadPlatform(units: 2_400, store: store, nodes: nodes)
+        let connections = try (0..<clients).map { try platform.client(platform.sender, node: $0) }
         let counter = Counter()
         let before = try platform.serverStatistics()
         let clientCPU = processCPU()
@@ -318,7 +356,7 @@ struct Uploads: AsyncParsableCommand {
         await platform.stop()
         let uploads = max(1.0, after["uploads"]! - before["uploads"]!)
         func perUpload(_ key: String, scale: Double) -> Double { (after[key]! - before[key]!) * scale / uploads }
-        emit(json([("path", "server over TLS"), ("clients", clients), ("uploads", sent), ("seconds", wall), ("rate", Double(sent) / wall),
+        emit(json([("path", "server over TLS"), ("store", store == "lmdb" ? "lmdb" : "postgres"), ("nodes", nodes), ("clients", clients), ("uploads", sent), ("seconds", wall), ("rate", Double(sent) / wall),
                     ("server_cpu_us_per_upload", perUpload("cpu_s", scale: 1e6)),
                     ("server_validate_cpu_us", perUpload("validate_ns", scale: 1e-3)),
                     ("server_verify_cpu_us", perUpload("verify_ns", scale: 1e-3)),
