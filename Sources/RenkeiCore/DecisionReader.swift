@@ -18,6 +18,16 @@ final class DecisionReader {
         return value
     }
 
+    /// Reads every one of `keys` not read yet, together (one round trip on a store across a network): the
+    /// reads a decision will make whatever it finds.
+    func prefetch(_ keys: [StateKey]) async throws {
+        var missing: [StateKey] = []
+        for key in keys where reads[key] == nil && !missing.contains(key) { missing.append(key) }
+        guard !missing.isEmpty else { return }
+        let values = try await snapshot.values(forKeys: missing.map { ($0.space, $0.key) })
+        for (key, value) in zip(missing, values) { reads[key] = .some(value) }
+    }
+
     /// The record under `key`, decoded.
     func record<M: SwiftProtobuf.Message>(_ type: M.Type, at key: StateKey) async throws -> M? {
         try await value(key).map { try M(serializedBytes: $0) }

@@ -57,6 +57,10 @@ extension Platform {
         defer { statistics.record(validate: validateTime, verify: verifyTime, commit: UploadStatistics.wall() - decided) }
         let (repeated, receipt) = try await execute(by: actor, request: requestID) { decision, reader -> UploadReceipt? in
             let event = inspected.event
+            // Everything the checks below read, in one go.
+            try await reader.prefetch([Keys.idempotency(event.sender, event.idempotencyKey), Keys.office(event.sender), Keys.office(event.recipient),
+                                       Keys.license(event.sender), Keys.license(event.recipient)]
+                                      + (inspected.signer.isExternal ? [] : [Keys.certificate(event.signerSerial)]))
             if let earlier = try await reader.record(PBIdempotencyRecord.self, at: Keys.idempotency(event.sender, event.idempotencyKey)) {
                 guard earlier.manifestSha256 == event.manifestSha256, let unit = try await reader.unit(earlier.unit) else {
                     throw DomainError(.idempotencyKeyReused, "key \(event.idempotencyKey) was used for unit \(earlier.unit)")

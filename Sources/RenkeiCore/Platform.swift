@@ -50,9 +50,7 @@ public final class Platform: Sendable {
                 var decision = Decision()
                 let result = try await decide(&decision, reader)
                 guard !decision.isEmpty else { return (result, StoreWrite?.none) }
-                for event in decision.events {
-                    for projection in projections { for key in projection.reads(for: event) { _ = try await reader.value(key) } }
-                }
+                try await reader.prefetch(decision.events.flatMap { event in projections.flatMap { $0.reads(for: event) } })
                 return (result, try makeWrite(decision, reads: reader.reads, actor: actor, request: request))
             }
             guard let write else { return (result, nil) }

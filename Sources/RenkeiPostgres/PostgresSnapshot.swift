@@ -115,6 +115,20 @@ struct PostgresSnapshot: StoreSnapshot {
         }
     }
 
+    func values(forKeys keys: [(space: KeySpace, key: [UInt8])]) async throws -> [[UInt8]?] {
+        guard !keys.isEmpty else { return [] }
+        for (_, key) in keys { try KeySpace.validate(key: key) }
+        return try await mapping {
+            var found: [Int: [UInt8]] = [:]
+            let rows = try await connection.query("""
+                SELECT w.n, kv.value FROM unnest(\(keys.map(\.space.name))::text[], \(keys.map { ByteBuffer(bytes: $0.key) })::bytea[])
+                WITH ORDINALITY AS w(space, key, n) JOIN kv USING (space, key)
+                """, logger: logger)
+            for try await (n, value) in rows.decode((Int64, ByteBuffer).self) { found[Int(n) - 1] = Array(value.readableBytesView) }
+            return keys.indices.map { found[$0] }
+        }
+    }
+
     func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue] {
         guard limit > 0 else { return [] }
         return try await mapping {

@@ -70,6 +70,10 @@ public protocol StoreSnapshot {
     /// The value under `key` in `space`, or nil.
     func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]?
 
+    /// The values under `keys` (nil where absent), in the order asked. A store across a network reads them
+    /// in one round trip; the default reads them one by one.
+    func values(forKeys keys: [(space: KeySpace, key: [UInt8])]) async throws -> [[UInt8]?]
+
     /// Up to `limit` entries of `space` with keys in `lowerBound ..< upperBound` (nil: unbounded), in key
     /// order. To page on, call again with the last key returned plus a 0 byte as the lower bound.
     func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue]
@@ -92,6 +96,12 @@ public protocol StoreSnapshot {
 }
 
 extension StoreSnapshot {
+    public func values(forKeys keys: [(space: KeySpace, key: [UInt8])]) async throws -> [[UInt8]?] {
+        var values: [[UInt8]?] = []
+        for (space, key) in keys { values.append(try await value(forKey: key, in: space)) }
+        return values
+    }
+
     /// The sequence through which `projection` has applied the log (`.zero` if never).
     public func appliedSequence(of projection: String) async throws -> SequenceNumber {
         guard let value = try await value(forKey: Array(projection.utf8), in: .applied) else { return .zero }

@@ -260,6 +260,10 @@ import Testing
             #expect(try await snapshot.entries(in: mailbox, from: [3], to: [3], limit: 100).isEmpty)
             #expect(try await snapshot.allEntries(in: mailbox, pageSize: 2).count == 7)
             #expect(try await snapshot.value(forKey: [5, 5], in: mailbox) == [5, 5, 5, 5])
+            // Several at once, in the order asked, absent ones nil, a key asked twice answered twice.
+            let asked: [(space: KeySpace, key: [UInt8])] = [(mailbox, [7]), (claims, [7]), (claims, [1]), (mailbox, [4]), (mailbox, [7])]
+            #expect(try await snapshot.values(forKeys: asked) == [[7, 7], nil, [1], nil, [7, 7]])
+            #expect(try await snapshot.values(forKeys: []).isEmpty)
             #expect(try await snapshot.count(in: mailbox) == 7)
         }
         _ = try await store.commit(StoreWrite(changes: [.delete(mailbox, key: [9]), .delete(mailbox, key: [42])]))
