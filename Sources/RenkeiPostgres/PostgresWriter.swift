@@ -187,8 +187,8 @@ final class PostgresWriter: Sendable {
         return outcomes
     }
 
-    /// Reads, in one query each, the keys the batch's conditions name, the files it stores or releases, and
-    /// the dictionaries it installs.
+    /// Reads, in one query, the keys the batch's conditions name and the files it stores or releases, and in
+    /// another the dictionaries it installs.
     private func prefetch(_ batch: [Request], into decision: inout Decision, on connection: PostgresConnection) async throws {
         var keys: [SpaceKey] = []
         var hashes: Set<SHA256Digest> = []
@@ -204,22 +204,22 @@ final class PostgresWriter: Sendable {
             for hash in request.write.releasedBlobs { hashes.insert(hash) }
             for (id, _) in request.dictionaries { dictionaryIDs.insert(id) }
         }
-        if !keys.isEmpty {
+        if !keys.isEmpty || !hashes.isEmpty {
+            // Both in one query: the values (kind 0) and the files (kind 1).
             let rows = try await connection.query("""
-                SELECT kv.space, kv.key, kv.value FROM kv JOIN unnest(\(keys.map(\.space.name))::text[], \(keys.map { ByteBuffer(bytes: $0.key) })::bytea[])
-                AS w(space, key) USING (space, key)
+                SELECT 0, kv.space, kv.key, kv.value, 0::bigint, ''::text, 0::bigint, false
+                FROM kv JOIN unnest(\(keys.map(\.space.name))::text[], \(keys.map { ByteBuffer(bytes: $0.key) })::bytea[]) AS w(space, key) USING (space, key)
+                UNION ALL
+                SELECT 1, '', hash, ''::bytea, size, kind, refs, data IS NOT NULL FROM blobs WHERE hash = ANY(\(hashes.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
                 """, logger: logger)
-            for try await (space, key, value) in rows.decode((String, ByteBuffer, ByteBuffer).self) {
-                decision.read[SpaceKey(space: try KeySpace(space), key: Array(key.readableBytesView))] = Array(value.readableBytesView)
-            }
-        }
-        if !hashes.isEmpty {
-            let rows = try await connection.query("""
-                SELECT hash, size, kind, refs, data IS NOT NULL FROM blobs WHERE hash = ANY(\(hashes.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
-                """, logger: logger)
-            for try await (hash, size, kind, refs, hasBytes) in rows.decode((ByteBuffer, Int64, String, Int64, Bool).self) {
-                guard let digest = SHA256Digest(bytes: Array(hash.readableBytesView)) else { throw StoreError(.corrupt, "a blob's hash") }
-                decision.blobs[digest] = BlobState(size: Int(size), kind: kind, references: Int(refs), hasBytes: hasBytes, newBytes: nil)
+            for try await (kind, space, key, value, size, blobKind, refs, hasBytes)
+                in rows.decode((Int32, String, ByteBuffer, ByteBuffer, Int64, String, Int64, Bool).self) {
+                if kind == 0 {
+                    decision.read[SpaceKey(space: try KeySpace(space), key: Array(key.readableBytesView))] = Array(value.readableBytesView)
+                } else {
+                    guard let digest = SHA256Digest(bytes: Array(key.readableBytesView)) else { throw StoreError(.corrupt, "a blob's hash") }
+                    decision.blobs[digest] = BlobState(size: Int(size), kind: blobKind, references: Int(refs), hasBytes: hasBytes, newBytes: nil)
+                }
             }
         }
         if !dictionaryIDs.isEmpty {
@@ -303,31 +303,9 @@ final class PostgresWriter: Sendable {
     }
 
     /// Sends what the batch decided: events, tree nodes, files, dictionaries, key-space changes, the new
-    /// end of the log, and the notification other nodes' tails wait for (delivered at COMMIT).
+    /// end of the log, and the notification other nodes' tails wait for (delivered at COMMIT) — in one
+    /// statement, but for the rare clear of whole key spaces and new dictionaries.
     private func write(_ decision: Decision, on connection: PostgresConnection) async throws {
-        if !decision.events.isEmpty {
-            try await connection.query("""
-                INSERT INTO events (seq, record) SELECT * FROM unnest(\(decision.events.map { Int64($0.0) })::bigint[],
-                \(decision.events.map { ByteBuffer(bytes: $0.1) })::bytea[])
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO merkle (level, idx, hash) SELECT * FROM unnest(\(decision.nodes.map { Int32($0.0.level) })::int[],
-                \(decision.nodes.map { Int64($0.0.index) })::bigint[], \(decision.nodes.map { ByteBuffer(bytes: $0.1.bytes) })::bytea[])
-                """, logger: logger)
-        }
-        if !decision.blobs.isEmpty {
-            let blobs = Array(decision.blobs)
-            try await connection.query("""
-                INSERT INTO blobs (hash, size, kind, refs, data)
-                SELECT h, s, k, r, CASE WHEN n THEN d ELSE NULL END
-                FROM unnest(\(blobs.map { ByteBuffer(bytes: $0.key.bytes) })::bytea[], \(blobs.map { Int64($0.value.size) })::bigint[],
-                            \(blobs.map(\.value.kind))::text[], \(blobs.map { Int64($0.value.references) })::bigint[],
-                            \(blobs.map { ByteBuffer(bytes: $0.value.newBytes ?? []) })::bytea[], \(blobs.map { $0.value.newBytes != nil })::bool[])
-                     AS t(h, s, k, r, d, n)
-                ON CONFLICT (hash) DO UPDATE SET refs = EXCLUDED.refs,
-                    data = CASE WHEN EXCLUDED.refs = 0 THEN NULL WHEN EXCLUDED.data IS NOT NULL THEN EXCLUDED.data ELSE blobs.data END
-                """, logger: logger)
-        }
         if !decision.newDictionaries.isEmpty {
             try await connection.query("""
                 INSERT INTO dictionaries (id, bytes) SELECT * FROM unnest(\(decision.newDictionaries.map { Int64($0.0) })::bigint[],
@@ -335,25 +313,35 @@ final class PostgresWriter: Sendable {
                 """, logger: logger)
         }
         if !decision.cleared.isEmpty {
+            // Before the rest: one statement cannot delete a row and insert its key again.
             try await connection.query("DELETE FROM kv WHERE space = ANY(\(decision.cleared.map(\.name))::text[])", logger: logger)
         }
         var puts: [(SpaceKey, [UInt8])] = [], deletes: [SpaceKey] = []
         for (key, value) in decision.changes {
             if let value { puts.append((key, value)) } else { deletes.append(key) }
         }
-        if !deletes.isEmpty {
-            try await connection.query("""
-                DELETE FROM kv WHERE (space, key) IN (SELECT * FROM unnest(\(deletes.map(\.space.name))::text[], \(deletes.map { ByteBuffer(bytes: $0.key) })::bytea[]))
-                """, logger: logger)
-        }
-        if !puts.isEmpty {
-            try await connection.query("""
-                INSERT INTO kv (space, key, value) SELECT * FROM unnest(\(puts.map(\.0.space.name))::text[], \(puts.map { ByteBuffer(bytes: $0.0.key) })::bytea[],
-                \(puts.map { ByteBuffer(bytes: $0.1) })::bytea[])
-                ON CONFLICT (space, key) DO UPDATE SET value = EXCLUDED.value
-                """, logger: logger)
-        }
-        try await connection.query("UPDATE head SET seq = \(Int64(decision.sequence)), last_micros = \(decision.lastMicros) WHERE id = 1", logger: logger)
-        try await connection.query("SELECT pg_notify(\("renkei_commits_" + configuration.schema), \(String(decision.sequence)))", logger: logger)
+        let blobs = Array(decision.blobs)
+        // The parts of one statement run on one snapshot; they touch different rows (a key is put or deleted, not both).
+        try await connection.query("""
+            WITH e AS (INSERT INTO events (seq, record) SELECT * FROM unnest(\(decision.events.map { Int64($0.0) })::bigint[],
+                          \(decision.events.map { ByteBuffer(bytes: $0.1) })::bytea[])),
+                 m AS (INSERT INTO merkle (level, idx, hash) SELECT * FROM unnest(\(decision.nodes.map { Int32($0.0.level) })::int[],
+                          \(decision.nodes.map { Int64($0.0.index) })::bigint[], \(decision.nodes.map { ByteBuffer(bytes: $0.1.bytes) })::bytea[])),
+                 b AS (INSERT INTO blobs (hash, size, kind, refs, data)
+                       SELECT h, s, k, r, CASE WHEN n THEN d ELSE NULL END
+                       FROM unnest(\(blobs.map { ByteBuffer(bytes: $0.key.bytes) })::bytea[], \(blobs.map { Int64($0.value.size) })::bigint[],
+                                   \(blobs.map(\.value.kind))::text[], \(blobs.map { Int64($0.value.references) })::bigint[],
+                                   \(blobs.map { ByteBuffer(bytes: $0.value.newBytes ?? []) })::bytea[], \(blobs.map { $0.value.newBytes != nil })::bool[])
+                            AS t(h, s, k, r, d, n)
+                       ON CONFLICT (hash) DO UPDATE SET refs = EXCLUDED.refs,
+                           data = CASE WHEN EXCLUDED.refs = 0 THEN NULL WHEN EXCLUDED.data IS NOT NULL THEN EXCLUDED.data ELSE blobs.data END),
+                 d AS (DELETE FROM kv WHERE (space, key) IN
+                          (SELECT * FROM unnest(\(deletes.map(\.space.name))::text[], \(deletes.map { ByteBuffer(bytes: $0.key) })::bytea[]))),
+                 p AS (INSERT INTO kv (space, key, value) SELECT * FROM unnest(\(puts.map(\.0.space.name))::text[],
+                          \(puts.map { ByteBuffer(bytes: $0.0.key) })::bytea[], \(puts.map { ByteBuffer(bytes: $0.1) })::bytea[])
+                       ON CONFLICT (space, key) DO UPDATE SET value = EXCLUDED.value),
+                 h AS (UPDATE head SET seq = \(Int64(decision.sequence)), last_micros = \(decision.lastMicros) WHERE id = 1)
+            SELECT pg_notify(\("renkei_commits_" + configuration.schema), \(String(decision.sequence)))
+            """, logger: logger)
     }
 }
