@@ -50,10 +50,7 @@ import Testing
 /// tail on either sees the other's commits (LISTEN/NOTIFY).
 @Suite struct TwoNodeTests {
     @Test func twoStoresOverOneSchemaAppendingAtOnceKeepOneOrderAndOneTree() async throws {
-        var configuration = try PostgresEventStore.Configuration(url: try StoreUnderTest.postgresURL())
-        configuration.schema = "nodes_" + UUID().uuidString.prefix(8).lowercased()
-        configuration.keySpaces = [mailbox, claims]
-        configuration.maximumConnections = 4
+        let configuration = try StoreUnderTest.postgresConfiguration(schemaPrefix: "nodes_")
         let first = try await PostgresEventStore.open(configuration)
         let second = try await PostgresEventStore.open(configuration)
         #expect(first.identity == second.identity)

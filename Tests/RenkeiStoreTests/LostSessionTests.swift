@@ -12,10 +12,7 @@ import Testing
 /// because whether the writer's next step meets the connection still open or already closed is a race.
 @Suite(.timeLimit(.minutes(5))) struct LostSessionTests {
     @Test func aWriterWhoseSessionEndsWhileItWaitsFailsThatBatchAndWritesTheNext() async throws {
-        var configuration = try PostgresEventStore.Configuration(url: try StoreUnderTest.postgresURL())
-        configuration.schema = "lost_" + UUID().uuidString.prefix(8).lowercased()
-        configuration.keySpaces = [mailbox, claims]
-        configuration.maximumConnections = 4
+        let configuration = try StoreUnderTest.postgresConfiguration(schemaPrefix: "lost_")
         let store = try await PostgresEventStore.open(configuration)
         let server = configuration.hosts[0]
         let admin = PostgresClient(configuration: .init(host: server.host, port: server.port, username: configuration.username,

@@ -41,14 +41,20 @@ final class StoreUnderTest: @unchecked Sendable {
             store = try LMDBEventStore(path: path, configuration: configuration)
             folder = path
         case .postgres:
-            var configuration = try PostgresEventStore.Configuration(url: try Self.postgresURL())
-            configuration.schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-            configuration.keySpaces = [mailbox, claims]
-            configuration.maximumConnections = 4
+            var configuration = try Self.postgresConfiguration(schemaPrefix: "t_")
             if let clock { configuration.clock = clock }
             store = try await PostgresEventStore.open(configuration)
             folder = nil
         }
+    }
+
+    /// A PostgreSQL store's configuration on the test server: a schema of its own, the suite's key spaces.
+    static func postgresConfiguration(schemaPrefix: String) throws -> PostgresEventStore.Configuration {
+        var configuration = try PostgresEventStore.Configuration(url: try postgresURL())
+        configuration.schema = schemaPrefix + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        configuration.keySpaces = [mailbox, claims]
+        configuration.maximumConnections = 4
+        return configuration
     }
 
     /// The test server's URL; without one the PostgreSQL cases fail, saying how to get one.
