@@ -6,13 +6,13 @@ import Glibc
 /// Moves say whether they found an entry; the entry at the position is read with `withCurrent` (in place,
 /// as spans that cannot escape the call) or copied with `currentKey`.
 public final class Cursor {
-    private let handle: OpaquePointer
+    fileprivate let handle: OpaquePointer
     /// The database the cursor moves in.
     public let database: Database
     private var isOpen = true
     private var key = MDB_val()
     private var value = MDB_val()
-    private var positioned = false
+    fileprivate var positioned = false
 
     init(handle: OpaquePointer, database: Database) {
         self.handle = handle
@@ -99,6 +99,60 @@ public final class Cursor {
             status = mdb_cursor_get(handle, &keyValue, &data, MDB_NEXT)
         }
         if status != MDB_NOTFOUND { try check(status, "mdb_cursor_get", detail: database.name) }
+    }
+}
+
+/// One entry of a batch read by `Cursor.forEachBatch`: its key and value in place in the map.
+public struct CursorEntry {
+    /// The key's bytes.
+    public let key: UnsafeRawBufferPointer
+    /// The value's bytes.
+    public let value: UnsafeRawBufferPointer
+
+    /// An entry (for a caller that merges LMDB's entries with others).
+    public init(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension Cursor {
+    /// Calls `body` with the entries with a key in `lowerBound ..< upperBound` (nil: unbounded), in order, up
+    /// to `batchSize` at a time, until `body` returns false. For long scans: the steps through LMDB run in one
+    /// loop here, and the caller loops over each batch without a call per entry. The entries' bytes are valid
+    /// until the transaction ends or writes; the cursor is unpositioned afterwards.
+    public func forEachBatch(from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, batchSize: Int = 256,
+                             _ body: (_ entries: UnsafeBufferPointer<CursorEntry>) throws -> Bool) throws {
+        guard isOpen else { throw LMDBError(code: .closed, operation: "cursor", detail: database.name) }
+        precondition(batchSize > 0, "a batch of at least one entry")
+        positioned = false
+        try withUnsafeTemporaryAllocation(of: CursorEntry.self, capacity: batchSize) { batch in
+            var keyValue = MDB_val()
+            var data = MDB_val()
+            var status: Int32
+            if let lowerBound, !lowerBound.isEmpty {
+                status = lowerBound.withUnsafeBytes { raw in
+                    keyValue = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                    return mdb_cursor_get(handle, &keyValue, &data, MDB_SET_RANGE)
+                }
+            } else {
+                status = mdb_cursor_get(handle, &keyValue, &data, MDB_FIRST)
+            }
+            var ended = false
+            while status == 0, !ended {
+                var count = 0
+                while status == 0, count < batchSize {
+                    let key = UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size)
+                    if let upperBound, !upperBound.withUnsafeBytes({ precedes(key, $0) }) { ended = true; break }
+                    batch.initializeElement(at: count, to: CursorEntry(key: key, value: UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)))
+                    count += 1
+                    status = mdb_cursor_get(handle, &keyValue, &data, MDB_NEXT)
+                }
+                guard count > 0 else { break }
+                guard try body(UnsafeBufferPointer(rebasing: batch[..<count])) else { return }
+            }
+            if status != 0, status != MDB_NOTFOUND { try check(status, "mdb_cursor_get", detail: database.name) }
+        }
     }
 }
 

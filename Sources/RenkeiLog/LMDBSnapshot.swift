@@ -26,9 +26,17 @@ struct LMDBSnapshot: StoreSnapshot {
     }
 
     func envelopes(from start: SequenceNumber, limit: Int) async throws -> [EventEnvelope] {
+        guard limit > 0 else { return [] }
         var envelopes: [EventEnvelope] = []
         envelopes.reserveCapacity(min(limit, 10_000))
-        try scan(from: start, limit: limit) { sequence, raw in envelopes.append(try StoredEvent.decode(raw, sequence: sequence).envelope) }
+        // A catch-up reads millions of these: the envelopes alone, decoded in place, a batch of entries at a time.
+        try view.forEachBatch(store.log, from: sequenceKey(start), readAhead: min(limit, 256)) { entries in
+            for entry in entries {
+                envelopes.append(try StoredEvent.envelope(entry.value, sequence: try logSequence(entry.key)))
+                guard envelopes.count < limit else { return false }
+            }
+            return true
+        }
         return envelopes
     }
 
@@ -36,13 +44,21 @@ struct LMDBSnapshot: StoreSnapshot {
     func scan(from start: SequenceNumber, limit: Int = .max, _ body: (SequenceNumber, UnsafeRawBufferPointer) throws -> Void) throws {
         guard limit > 0 else { return }
         var count = 0
-        try view.forEach(store.log, from: sequenceKey(start)) { key, value in
-            guard key.count == 8 else { throw StoreError(.corrupt, "a log key of \(key.count) bytes") }
-            let sequence = SequenceNumber(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
-            try body(sequence, value)
-            count += 1
-            return count < limit
+        try view.forEachBatch(store.log, from: sequenceKey(start), readAhead: min(limit, 256)) { entries in
+            for entry in entries {
+                try body(try logSequence(entry.key), entry.value)
+                count += 1
+                guard count < limit else { return false }
+            }
+            return true
         }
+    }
+
+    /// The sequence number a `log` key holds.
+    @inline(__always)
+    private func logSequence(_ key: UnsafeRawBufferPointer) throws -> SequenceNumber {
+        guard key.count == 8 else { throw StoreError(.corrupt, "a log key of \(key.count) bytes") }
+        return SequenceNumber(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
     }
 
     /// The event stored in `raw`, its body decompressed (bounded by its stated length).

@@ -63,22 +63,45 @@ struct StoreView {
     /// until it returns false: LMDB's entries merged with the layers', the newest word on each key winning.
     func forEach(_ database: Database, from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil,
                  _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
-        // The layers that touch this table, newest first, down to the newest that cleared it.
+        try forEachBatch(database, from: lowerBound, to: upperBound, readAhead: 16) { entries in
+            for entry in entries { guard try body(entry.key, entry.value) else { return false } }
+            return true
+        }
+    }
+
+    /// `forEach` a batch of entries at a time, for long scans: with nothing on top of LMDB (the usual case
+    /// once checkpoints have caught up) its entries come `readAhead` at a time, without a call per entry;
+    /// merged with layers, one at a time.
+    func forEachBatch(_ database: Database, from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, readAhead: Int,
+                      _ body: (_ entries: UnsafeBufferPointer<CursorEntry>) throws -> Bool) throws {
+        let (tables, lmdbVisible) = layerTables(database)
+        guard tables.isEmpty else {
+            return try forEachMerged(database, tables, lmdbVisible: lmdbVisible, from: lowerBound, to: upperBound) { key, value in
+                try withUnsafeTemporaryAllocation(of: CursorEntry.self, capacity: 1) { one in
+                    one.initializeElement(at: 0, to: CursorEntry(key: key, value: value))
+                    return try body(UnsafeBufferPointer(one))
+                }
+            }
+        }
+        try transaction.withCursor(database) { cursor in
+            try cursor.forEachBatch(from: lowerBound, to: upperBound, batchSize: readAhead, body)
+        }
+    }
+
+    /// The layers that touch `database`, newest first, down to the newest that cleared it; and whether
+    /// LMDB's own entries show below them.
+    private func layerTables(_ database: Database) -> (tables: [FrozenTable], lmdbVisible: Bool) {
         var tables: [FrozenTable] = []
-        var lmdbVisible = true
         for layer in layers.reversed() {
             guard let table = layer.tables[database.id] else { continue }
             tables.append(table)
-            if table.cleared { lmdbVisible = false; break }
+            if table.cleared { return (tables, false) }
         }
-        if tables.isEmpty {
-            try transaction.withCursor(database) { cursor in
-                try cursor.forEach(from: lowerBound, to: upperBound) { key, value in
-                    try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try body(k, v) } }
-                }
-            }
-            return
-        }
+        return (tables, true)
+    }
+
+    private func forEachMerged(_ database: Database, _ tables: [FrozenTable], lmdbVisible: Bool, from lowerBound: [UInt8]?, to upperBound: [UInt8]?,
+                               _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
         var positions = tables.map { $0.firstIndex(atOrAfter: lowerBound) }
         /// The smallest next key among the layers (within the range), and the newest layer holding it.
         func nextLayerKey() -> (key: [UInt8], speaker: Int)? {

@@ -25,14 +25,27 @@ enum StoredEvent {
     /// The parts of a stored event: envelope, dictionary id, body length and where the frame starts.
     static func decode(_ raw: UnsafeRawBufferPointer, sequence: SequenceNumber) throws -> (envelope: EventEnvelope, dictionaryID: UInt32?, bodyLength: Int, frameStart: Int) {
         guard let (envelope, length) = EventRecord.decodeEnvelope(raw, sequence: sequence), raw.count >= length + 8 else {
-            if raw.first == 1 {
-                throw StoreError(.unsupportedFormat, "event \(sequence) is in record format 1 (before actors and request ids)", sequence: sequence)
-            }
-            throw StoreError(.corrupt, "an unreadable event envelope of \(raw.count) bytes", sequence: sequence)
+            throw unreadable(raw, sequence)
         }
         let dictionary = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: length, as: UInt32.self))
         let bodyLength = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: length + 4, as: UInt32.self)))
         return (envelope, dictionary == 0 ? nil : dictionary, bodyLength, length + 8)
+    }
+
+    /// The envelope of a stored event, checked as `decode` checks it.
+    @inline(__always)
+    static func envelope(_ raw: UnsafeRawBufferPointer, sequence: SequenceNumber) throws -> EventEnvelope {
+        guard let (envelope, length) = EventRecord.decodeEnvelope(raw, sequence: sequence), raw.count >= length + 8 else {
+            throw unreadable(raw, sequence)
+        }
+        return envelope
+    }
+
+    private static func unreadable(_ raw: UnsafeRawBufferPointer, _ sequence: SequenceNumber) -> StoreError {
+        if raw.first == 1 {
+            return StoreError(.unsupportedFormat, "event \(sequence) is in record format 1 (before actors and request ids)", sequence: sequence)
+        }
+        return StoreError(.corrupt, "an unreadable event envelope of \(raw.count) bytes", sequence: sequence)
     }
 }
 

@@ -33,6 +33,7 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     private let low: UInt64
 
     /// The request id whose 16 bytes are `high` then `low`, big-endian.
+    @usableFromInline
     init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low

@@ -99,6 +99,41 @@ func run(_ arguments: [String]) throws -> Int32 {
         #expect(last == key(9) && beforeLast == key(7))
     }
 
+    /// A batched scan gives the same entries as the entry-at-a-time one, whatever the batch size: the range's
+    /// bounds kept, a stop in the middle of a batch honoured, and the values in place.
+    @Test(arguments: [1, 3, 7, 64, 500])
+    func batchedScansGiveTheSameEntries(batchSize: Int) throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database(named: "batched")
+        try env.write { txn throws in
+            for n in stride(from: 0, to: 300, by: 3) as StrideTo<UInt64> { try txn.put(db, key: key(n), value: key(n * 2)) }
+        }
+        func scan(from lower: UInt64?, to upper: UInt64?, stopAfter: Int) throws -> [UInt64] {
+            try env.read { txn throws in
+                try txn.withCursor(db) { cursor in
+                    var seen: [UInt64] = []
+                    try cursor.forEachBatch(from: lower.map(key), to: upper.map(key), batchSize: batchSize) { entries in
+                        #expect(entries.count <= batchSize)
+                        for entry in entries {
+                            let n = UInt64(bigEndian: entry.key.loadUnaligned(as: UInt64.self))
+                            #expect(UInt64(bigEndian: entry.value.loadUnaligned(as: UInt64.self)) == n * 2)
+                            seen.append(n)
+                            if seen.count == stopAfter { return false }
+                        }
+                        return true
+                    }
+                    return seen
+                }
+            }
+        }
+        #expect(try scan(from: nil, to: nil, stopAfter: .max) == Array(stride(from: 0, to: 300, by: 3)))
+        #expect(try scan(from: 10, to: 31, stopAfter: .max) == [12, 15, 18, 21, 24, 27, 30])
+        #expect(try scan(from: 10, to: nil, stopAfter: 4) == [12, 15, 18, 21])
+        #expect(try scan(from: 400, to: nil, stopAfter: .max) == [])
+        #expect(try scan(from: 0, to: 0, stopAfter: .max) == [])
+    }
+
     @Test func aReaderKeepsItsSnapshotWhileTheWriterCommits() async throws {
         let folder = TemporaryFolder()
         let env = try Environment(path: folder.path)
