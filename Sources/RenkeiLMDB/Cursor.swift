@@ -6,13 +6,13 @@ import Glibc
 /// Moves say whether they found an entry; the entry at the position is read with `withCurrent` (in place,
 /// as spans that cannot escape the call) or copied with `currentKey`.
 public final class Cursor {
-    fileprivate let handle: OpaquePointer
+    private let handle: OpaquePointer
     /// The database the cursor moves in.
     public let database: Database
     private var isOpen = true
     private var key = MDB_val()
     private var value = MDB_val()
-    fileprivate var positioned = false
+    private var positioned = false
 
     init(handle: OpaquePointer, database: Database) {
         self.handle = handle
@@ -75,30 +75,14 @@ public final class Cursor {
     }
 
     /// Calls `body` for each entry with a key in `lowerBound ..< upperBound` (nil: unbounded), in order,
-    /// until `body` returns false. The loop keeps the cursor's position in locals, not in the cursor, so a
-    /// long scan pays for no more than LMDB's own step; the cursor is unpositioned afterwards.
+    /// until `body` returns false (`forEachBatch` a few entries at a time); the cursor is unpositioned afterwards.
     public func forEach(from lowerBound: [UInt8]? = nil, to upperBound: [UInt8]? = nil, _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool) throws {
-        guard isOpen else { throw LMDBError(code: .closed, operation: "cursor", detail: database.name) }
-        positioned = false
-        var keyValue = MDB_val()
-        var data = MDB_val()
-        var status: Int32
-        if let lowerBound, !lowerBound.isEmpty {
-            status = lowerBound.withUnsafeBytes { raw in
-                keyValue = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-                return mdb_cursor_get(handle, &keyValue, &data, MDB_SET_RANGE)
+        try forEachBatch(from: lowerBound, to: upperBound, batchSize: 16) { entries in
+            for entry in entries {
+                guard try body(RawSpan(_unsafeBytes: entry.key), RawSpan(_unsafeBytes: entry.value)) else { return false }
             }
-        } else {
-            status = mdb_cursor_get(handle, &keyValue, &data, MDB_FIRST)
+            return true
         }
-        while status == 0 {
-            let key = UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size)
-            if let upperBound, !upperBound.withUnsafeBytes({ precedes(key, $0) }) { return }
-            let value = UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
-            guard try body(RawSpan(_unsafeBytes: key), RawSpan(_unsafeBytes: value)) else { return }
-            status = mdb_cursor_get(handle, &keyValue, &data, MDB_NEXT)
-        }
-        if status != MDB_NOTFOUND { try check(status, "mdb_cursor_get", detail: database.name) }
     }
 }
 
