@@ -13,12 +13,15 @@ struct AuditProjection: Projection {
         var entry = PBAuditEntry()
         entry.kind = UInt32(envelope.kind.rawValue)
         entry.micros = envelope.timestamp.rawValue
-        let bytes = try encodeRecord(entry)
+        let bytes = try entry.recordBytes()
         let sequence = envelope.sequence.rawValue
         state.put(Keys.auditByTime(entry.micros, sequence), bytes)
         var offices = event?.offices ?? []
         if case .office(let number) = envelope.actor { offices.append(number.rawValue) }
-        for office in Set(offices).sorted() { state.put(Keys.auditByOffice(office, sequence), bytes) }
+        offices.sort()
+        for (index, office) in offices.enumerated() where index == 0 || offices[index - 1] != office {
+            state.put(Keys.auditByOffice(office, sequence), bytes)
+        }
     }
 }
 

@@ -6,6 +6,18 @@ struct ExchangeProjection: Projection {
     let name = "exchange"
     let keySpaces = [ProjectionSpaces.units, ProjectionSpaces.mailboxes]
 
+    /// The send unit `event` concerns (the sequence of its upload), or nil for an event this projection
+    /// does not fold: each event it folds reads and writes only that unit's keys.
+    static func unit(of event: DomainEvent?, envelope: EventEnvelope) -> UInt64? {
+        switch event {
+        case .sendUnitUploaded: envelope.sequence.rawValue
+        case .sendUnitDownloaded(let m): m.unit
+        case .sendUnitWithdrawn(let m): m.unit
+        case .payloadPurged(let m): m.unit
+        default: nil
+        }
+    }
+
     func reads(for event: DomainEvent) -> [StateKey] {
         switch event {
         case .sendUnitDownloaded(let m): [Keys.unit(m.unit)]
@@ -119,7 +131,7 @@ struct UsageProjection: Projection {
             usage.partner = partner
             usage.sent = box == .sent
             usage.prefecture = prefecture
-            let bytes = try encodeRecord(usage)
+            let bytes = try usage.recordBytes()
             state.put(Keys.usageByOffice(office, month, box, sequence), bytes)
             state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), bytes)
         }

@@ -48,12 +48,31 @@ public enum ProjectionSpaces {
                                          idempotency, audit, billing, platform]
 }
 
-/// The projections in two groups that share no key space and read none of the other's, so a rebuild folds
-/// them side by side; within a group, in order.
-let projectionGroups: [[any Projection]] = [
-    [ExchangeProjection()],
-    [OfficesProjection(), UsageProjection(), AuditProjection(), BillingProjection(), PlatformSettingsProjection()],
-]
-
 /// The projections, in the order they fold each event.
-let allProjections: [any Projection] = projectionGroups.flatMap { $0 }
+let allProjections: [any Projection] = [ExchangeProjection(), OfficesProjection(), UsageProjection(), AuditProjection(),
+                                        BillingProjection(), PlatformSettingsProjection()]
+
+/// One lane of a rebuild: projections folded in order on a task of their own. Lanes share no key space and
+/// read none of another's. A lane with a `share` folds only the events of its share of the send units —
+/// the exchange projection reads and writes only the keys of the unit an event concerns, so its fold
+/// splits by unit, and the largest projection does not hold the others up.
+struct RebuildLane: Sendable {
+    let projections: [any Projection]
+    /// This lane's unit share: units whose sequence modulo `count` is `index`.
+    let share: (index: UInt64, count: UInt64)?
+
+    /// Whether this lane folds `event`.
+    func folds(_ event: DomainEvent?, envelope: EventEnvelope) -> Bool {
+        guard let share else { return true }
+        guard let unit = ExchangeProjection.unit(of: event, envelope: envelope) else { return false }
+        return unit % share.count == share.index
+    }
+
+    /// The lanes: the exchange in two shares of the units, usage, and the rest.
+    static let all: [RebuildLane] = [
+        RebuildLane(projections: [ExchangeProjection()], share: (0, 2)),
+        RebuildLane(projections: [ExchangeProjection()], share: (1, 2)),
+        RebuildLane(projections: [UsageProjection()], share: nil),
+        RebuildLane(projections: [OfficesProjection(), AuditProjection(), BillingProjection(), PlatformSettingsProjection()], share: nil),
+    ]
+}

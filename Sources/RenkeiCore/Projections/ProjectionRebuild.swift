@@ -9,13 +9,12 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
     public let through: SequenceNumber
     private let spaces: [KeySpace: SortedTable]
 
-    init(through: SequenceNumber, state: RebuildState) async {
+    init(through: SequenceNumber, states: [RebuildState]) async {
         self.through = through
-        // Each key space is sorted and compacted on its own task.
-        let tables = state.tables
+        // Each key space is sorted and compacted on its own task, from the tables of every lane that wrote it.
         self.spaces = await withTaskGroup(of: (KeySpace, SortedTable).self) { group in
             for space in ProjectionSpaces.all {
-                group.addTask { (space, tables[space.name]?.sorted() ?? SortedTable()) }
+                group.addTask { (space, RebuildTable.sorted(states.compactMap { $0.table(space) })) }
             }
             var spaces: [KeySpace: SortedTable] = [:]
             for await (space, table) in group { spaces[space] = table }
@@ -52,19 +51,24 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
 /// The rebuild's state: per key space, every write in order (most are new keys), with a hash index built
 /// the first time the space is read and kept from then on (offices, licences, certificates, units).
 struct RebuildState: ProjectionState, Sendable {
-    /// One table per key space, made up front: the groups folding side by side share this value and each
-    /// writes only its own spaces' tables.
-    let tables: [String: RebuildTable]
+    /// The key spaces, and one table for each, made up front: the groups folding side by side share this
+    /// value and each writes only its own spaces' tables.
+    let spaces: [KeySpace]
+    let tables: [RebuildTable]
 
     init(spaces: [KeySpace]) {
-        tables = Dictionary(uniqueKeysWithValues: spaces.map { ($0.name, RebuildTable()) })
+        self.spaces = spaces
+        tables = spaces.map { _ in RebuildTable() }
     }
 
-    func value(_ key: StateKey) throws -> [UInt8]? { tables[key.space.name]?.value(key.key) }
+    /// The table of `space` (a scan of a dozen names: cheaper than hashing one for each write).
+    func table(_ space: KeySpace) -> RebuildTable? { spaces.firstIndex(of: space).map { tables[$0] } }
 
-    mutating func put(_ key: StateKey, _ value: [UInt8]) { tables[key.space.name]!.write(key.key, value) }
+    func value(_ key: StateKey) throws -> [UInt8]? { table(key.space)?.value(key.key) }
 
-    mutating func delete(_ key: StateKey) { tables[key.space.name]!.write(key.key, nil) }
+    mutating func put(_ key: StateKey, _ value: [UInt8]) { table(key.space)!.write(key.key, value) }
+
+    mutating func delete(_ key: StateKey) { table(key.space)!.write(key.key, nil) }
 }
 
 /// A live projection compared with its rebuild.
@@ -82,12 +86,13 @@ public struct ProjectionComparison: Hashable, Sendable {
 extension Platform {
     /// Folds the log's events `1 ... end` into fresh, in-memory projections, from `snapshot`.
     ///
-    /// Pipelined: while the projection groups fold one page of events, each on its own task, the next page
-    /// is read and decoded.
+    /// Pipelined: while the lanes (`RebuildLane`) fold one page of events, each on its own task, the next
+    /// page is read and decoded.
     /// `progress` is called after each page with the events folded and `end`.
     static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096,
                         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
-        let state = RebuildState(spaces: ProjectionSpaces.all)
+        let lanes = RebuildLane.all
+        let states = lanes.map { lane in RebuildState(spaces: lane.projections.flatMap(\.keySpaces)) }
         var next = SequenceNumber.first
         var folding: Task<Void, any Error>?
         while next <= end {
@@ -97,11 +102,11 @@ extension Platform {
             try await folding?.value
             folding = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for projections in projectionGroups {
+                    for (lane, state) in zip(lanes, states) {
                         group.addTask {
                             var state = state
-                            for (event, envelope) in decoded {
-                                for projection in projections { try projection.apply(event, envelope: envelope, to: &state) }
+                            for (event, envelope) in decoded where lane.folds(event, envelope: envelope) {
+                                for projection in lane.projections { try projection.apply(event, envelope: envelope, to: &state) }
                             }
                         }
                     }
@@ -112,7 +117,7 @@ extension Platform {
             progress?(last.sequence.rawValue, end.rawValue)
         }
         try await folding?.value
-        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), state: state)
+        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), states: states)
     }
 
     /// Rebuilds every projection from the log and compares it, by digest, with the live one in the same
