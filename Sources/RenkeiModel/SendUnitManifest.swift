@@ -84,30 +84,48 @@ public struct SendUnitManifest: Hashable, Sendable {
 
     /// The canonical bytes, which are signed.
     public var canonicalBytes: [UInt8] {
-        var text = "\(Self.header)\nsender \(sender)\nrecipient \(recipient)\nunit \(unitNumber)\n"
-        for file in files { text += "file \(file.kind) \(file.size) \(file.sha256) \(file.name)\n" }
-        return Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96 + files.count * 160)
+        func line(_ parts: String...) {
+            for (index, part) in parts.enumerated() {
+                if index > 0 { bytes.append(0x20) }
+                bytes.append(contentsOf: part.utf8)
+            }
+            bytes.append(0x0A)
+        }
+        line(Self.header)
+        line("sender", sender)
+        line("recipient", recipient)
+        line("unit", unitNumber)
+        for file in files { line("file", file.kind, String(file.size), file.sha256, file.name) }
+        return bytes
     }
 
     /// Reads canonical bytes; throws ``SendUnitManifestError`` (`notCanonical`) unless they are exactly
-    /// the canonical form of a valid manifest.
+    /// the canonical form of a valid manifest. (It works on the bytes, line by line: the server reads one
+    /// manifest per upload.)
     public init(canonicalBytes bytes: [UInt8]) throws(SendUnitManifestError) {
         guard bytes.count <= 64 * 1024 else { throw SendUnitManifestError(.notCanonical, "a manifest has at most 64 KiB") }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 6, lines[0] == Self.header, lines.last == "",
-              lines[1].hasPrefix("sender "), lines[2].hasPrefix("recipient "), lines[3].hasPrefix("unit ") else {
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+        func field(_ line: ArraySlice<UInt8>, _ name: String) -> String? {
+            let prefix = Array(name.utf8) + [0x20]
+            guard line.starts(with: prefix) else { return nil }
+            return text(line.dropFirst(prefix.count))
+        }
+        guard lines.count >= 6, lines[0].elementsEqual(Self.header.utf8), lines.last?.isEmpty == true,
+              let sender = field(lines[1], "sender"), let recipient = field(lines[2], "recipient"), let unit = field(lines[3], "unit") else {
             throw SendUnitManifestError(.notCanonical, "the manifest does not start with the \(Self.header) header lines")
         }
         var files: [File] = []
-        for line in lines[4..<(lines.count - 1)] {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 5, parts[0] == "file", let size = UInt64(parts[2]) else {
+        for line in lines[4 ..< (lines.count - 1)] {
+            let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+            guard parts.count == 5, parts[0].elementsEqual("file".utf8), let size = UInt64(text(parts[2])) else {
                 throw SendUnitManifestError(.notCanonical, "a file line must read \"file <kind> <size> <sha256> <name>\"")
             }
-            files.append(try File(kind: String(parts[1]), name: String(parts[4]), size: size, sha256: String(parts[3])))
+            files.append(try File(kind: text(parts[1]), name: text(parts[4]), size: size, sha256: text(parts[3])))
         }
-        try self.init(sender: String(lines[1].dropFirst(7)), recipient: String(lines[2].dropFirst(10)),
-                      unitNumber: String(lines[3].dropFirst(5)), files: files)
+        try self.init(sender: sender, recipient: recipient, unitNumber: unit, files: files)
         guard canonicalBytes == bytes else {
             throw SendUnitManifestError(.notCanonical, "the manifest is valid but not in canonical form (order, numbers)")
         }
