@@ -8,6 +8,7 @@
 //                                                     the same through two server processes over PostgreSQL
 //   renkei-load catchup --units 20000                 one subscriber catching up on that many units
 //   renkei-load latency --rate 1000 --seconds 10      upload → subscriber latency at a steady rate
+//   renkei-load calls --clients 16 --seconds 10       unary ServerInfo calls: the transport's own ceiling
 //   renkei-load idle --connections 2000               server memory per idle subscribed connection
 //   renkei-load stalled --stalled 50 --units 3000     subscribers that never read: bounded memory, others' rate kept
 //   renkei-load kills --rounds 20                     kill -9 of the server under load; nothing acknowledged lost
@@ -31,7 +32,7 @@ struct RenkeiLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renkei-load",
         abstract: "Load through the server and clients over TLS / TLS 経由のサーバー負荷計測",
-        subcommands: [Month.self, Uploads.self, Catchup.self, Latency.self, Idle.self, Stalled.self, Kills.self, Serve.self, PowerLossChild.self]
+        subcommands: [Month.self, Uploads.self, Calls.self, Catchup.self, Latency.self, Idle.self, Stalled.self, Kills.self, Serve.self, PowerLossChild.self]
     )
 }
 
@@ -362,6 +363,47 @@ struct Uploads: AsyncParsableCommand {
                     ("server_verify_cpu_us", perUpload("verify_ns", scale: 1e-3)),
                     ("server_decide_commit_wall_us", perUpload("commit_ns", scale: 1e-3)),
                     ("client_cpu_us_per_upload", clientSeconds * 1e6 / Double(max(1, sent)))]))
+    }
+}
+
+// MARK: - Calls
+
+/// The cheapest authenticated call (ServerInfo: a few hundred bytes each way, no store write) from concurrent
+/// clients: what gRPC, HTTP/2 and TLS alone allow on these cores, the ceiling under any upload rate.
+struct Calls: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "calls", abstract: "Unary ServerInfo calls over TLS by concurrent clients (the transport's ceiling).")
+    @Option(help: "Concurrent clients, each its own connection.") var clients = 16
+    @Option(help: "Seconds to run.") var seconds = 10.0
+
+    func run() async throws {
+        let platform = try await LoadPlatform(units: 1)
+        let connections = try (0..<clients).map { _ in try platform.client(platform.sender) }
+        for connection in connections { _ = try await connection.serverInfo() }
+        let before = try platform.serverStatistics()
+        let clientCPU = processCPU()
+        let started = ContinuousClock.now
+        let deadline = started + .milliseconds(Int(seconds * 1000))
+        let calls = try await withThrowingTaskGroup(of: Int.self) { group in
+            for connection in connections {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        _ = try await connection.serverInfo()
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let wall = (ContinuousClock.now - started) / .seconds(1)
+        let clientSeconds = processCPU() - clientCPU
+        let after = try platform.serverStatistics()
+        for connection in connections { await connection.close() }
+        await platform.stop()
+        emit(json([("path", "ServerInfo over TLS"), ("clients", clients), ("calls", calls), ("seconds", wall), ("rate", Double(calls) / wall),
+                    ("server_cpu_us_per_call", (after["cpu_s"]! - before["cpu_s"]!) * 1e6 / Double(max(1, calls))),
+                    ("client_cpu_us_per_call", clientSeconds * 1e6 / Double(max(1, calls)))]))
     }
 }
 
