@@ -1,6 +1,8 @@
-// libFuzzer entry point: any bytes, checked as each kind of standard file, and parsed into records.
+// libFuzzer entry point: any bytes, checked as each kind of standard file, and parsed into records; and read
+// as a send-unit manifest, which is refused or accepted only in exactly its canonical form.
 // Built by Tools/fuzz/run (not part of the package build); it must never crash, whatever the input.
 import CarePlanStandard
+import RenkeiModel
 
 let names = [
     "UPPLAN_202506_1310000001_43_1310000002_11_20250525103000.CSV",
@@ -23,5 +25,8 @@ public func fuzzCheck(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     _ = try? CarePlanParser.records(of: bytes)
     _ = try? MS932.decode(bytes)
     _ = try? FileName.parse(String(decoding: bytes.prefix(120), as: UTF8.self))
+    if let manifest = try? SendUnitManifest(canonicalBytes: bytes), manifest.canonicalBytes != bytes {
+        fatalError("a manifest accepted in a form that is not its canonical one")
+    }
     return 0
 }

@@ -51,8 +51,8 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
 /// The rebuild's state: per key space, every write in order (most are new keys), with a hash index built
 /// the first time the space is read and kept from then on (offices, licences, certificates, units).
 struct RebuildState: ProjectionState, Sendable {
-    /// The key spaces, and one table for each, made up front: the groups folding side by side share this
-    /// value and each writes only its own spaces' tables.
+    /// The key spaces of one lane, and one table for each, made up front: the tasks that fold the lane's
+    /// pages one after another share these tables.
     let spaces: [KeySpace]
     let tables: [RebuildTable]
 
