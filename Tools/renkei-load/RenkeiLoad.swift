@@ -331,27 +331,14 @@ struct Uploads: AsyncParsableCommand {
         let connections = try (0..<clients).map { try platform.client(platform.sender, node: $0) }
         let counter = Counter()
         let before = try platform.serverStatistics()
-        let clientCPU = processCPU()
-        let started = ContinuousClock.now
-        let deadline = started + .milliseconds(Int(seconds * 1000))
-        let sent = try await withThrowingTaskGroup(of: Int.self) { group in
-            for connection in connections {
-                group.addTask {
-                    var count = 0
-                    let checker = StandardChecker()
-                    while ContinuousClock.now < deadline {
-                        let n = counter.next()
-                        _ = try await connection.send(platform.units[n % platform.units.count], to: platform.recipientNumber,
-                                                      idempotencyKey: "load-\(n)", checker: checker)
-                        count += 1
-                    }
-                    return count
-                }
+        let (sent, wall, clientSeconds) = try await callRepeatedly(on: connections, for: seconds) {
+            let checker = StandardChecker()
+            return { connection in
+                let n = counter.next()
+                _ = try await connection.send(platform.units[n % platform.units.count], to: platform.recipientNumber,
+                                              idempotencyKey: "load-\(n)", checker: checker)
             }
-            return try await group.reduce(0, +)
         }
-        let wall = (ContinuousClock.now - started) / .seconds(1)
-        let clientSeconds = processCPU() - clientCPU
         let after = try platform.serverStatistics()
         for connection in connections { await connection.close() }
         await platform.stop()
@@ -364,6 +351,30 @@ struct Uploads: AsyncParsableCommand {
                     ("server_decide_commit_wall_us", perUpload("commit_ns", scale: 1e-3)),
                     ("client_cpu_us_per_upload", clientSeconds * 1e6 / Double(max(1, sent)))]))
     }
+}
+
+/// Each connection, on a task of its own, makes the call `makeCall` gives that task over and over until
+/// `seconds` have passed: the calls made in all, the wall time, and this process's CPU seconds meanwhile.
+func callRepeatedly(on connections: [RenkeiClient], for seconds: Double,
+                    _ makeCall: @escaping @Sendable () -> (RenkeiClient) async throws -> Void) async throws -> (calls: Int, wall: Double, cpu: Double) {
+    let clientCPU = processCPU()
+    let started = ContinuousClock.now
+    let deadline = started + .milliseconds(Int(seconds * 1000))
+    let calls = try await withThrowingTaskGroup(of: Int.self) { group in
+        for connection in connections {
+            group.addTask {
+                let call = makeCall()
+                var count = 0
+                while ContinuousClock.now < deadline {
+                    try await call(connection)
+                    count += 1
+                }
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+    return (calls, (ContinuousClock.now - started) / .seconds(1), processCPU() - clientCPU)
 }
 
 // MARK: - Calls
@@ -380,24 +391,9 @@ struct Calls: AsyncParsableCommand {
         let connections = try (0..<clients).map { _ in try platform.client(platform.sender) }
         for connection in connections { _ = try await connection.serverInfo() }
         let before = try platform.serverStatistics()
-        let clientCPU = processCPU()
-        let started = ContinuousClock.now
-        let deadline = started + .milliseconds(Int(seconds * 1000))
-        let calls = try await withThrowingTaskGroup(of: Int.self) { group in
-            for connection in connections {
-                group.addTask {
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        _ = try await connection.serverInfo()
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
+        let (calls, wall, clientSeconds) = try await callRepeatedly(on: connections, for: seconds) {
+            { connection in _ = try await connection.serverInfo() }
         }
-        let wall = (ContinuousClock.now - started) / .seconds(1)
-        let clientSeconds = processCPU() - clientCPU
         let after = try platform.serverStatistics()
         for connection in connections { await connection.close() }
         await platform.stop()
