@@ -14,7 +14,14 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
         // Each key space is sorted and compacted on its own task, from the tables of every lane that wrote it.
         self.spaces = await withTaskGroup(of: (KeySpace, SortedTable).self) { group in
             for space in ProjectionSpaces.all {
-                group.addTask { (space, RebuildTable.sorted(states.compactMap { $0.table(space) })) }
+                group.addTask {
+                    // A key's first byte picks its table, so each byte's tables sort alone and the results join in byte order.
+                    let pieces = (0 ..< 256).compactMap { byte -> SortedTable? in
+                        let tables = states.compactMap { $0.tables(space)?.table(first: UInt8(byte)) }
+                        return tables.isEmpty ? nil : RebuildTable.sorted(tables)
+                    }
+                    return (space, SortedTable(joining: pieces))
+                }
             }
             var spaces: [KeySpace: SortedTable] = [:]
             for await (space, table) in group { spaces[space] = table }
@@ -51,24 +58,40 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
 /// The rebuild's state: per key space, every write in order (most are new keys), with a hash index built
 /// the first time the space is read and kept from then on (offices, licences, certificates, units).
 struct RebuildState: ProjectionState, Sendable {
-    /// The key spaces of one lane, and one table for each, made up front: the tasks that fold the lane's
-    /// pages one after another share these tables.
+    /// The key spaces of one lane, and their tables, made up front: the tasks that fold the lane's pages one
+    /// after another share these tables.
     let spaces: [KeySpace]
-    let tables: [RebuildTable]
+    let byFirstByte: [TablesByFirstByte]
 
     init(spaces: [KeySpace]) {
         self.spaces = spaces
-        tables = spaces.map { _ in RebuildTable() }
+        byFirstByte = spaces.map { _ in TablesByFirstByte() }
     }
 
-    /// The table of `space` (a scan of a dozen names: cheaper than hashing one for each write).
-    func table(_ space: KeySpace) -> RebuildTable? { spaces.firstIndex(of: space).map { tables[$0] } }
+    /// The tables of `space` (a scan of a dozen names: cheaper than hashing one for each write).
+    func tables(_ space: KeySpace) -> TablesByFirstByte? { spaces.firstIndex(of: space).map { byFirstByte[$0] } }
 
-    func value(_ key: StateKey) throws -> [UInt8]? { table(key.space)?.value(key.key) }
+    func value(_ key: StateKey) throws -> [UInt8]? { tables(key.space)?.table(first: key.key.first ?? 0)?.value(key.key) }
 
-    mutating func put(_ key: StateKey, _ value: [UInt8]) { table(key.space)!.write(key.key, value) }
+    mutating func put(_ key: StateKey, _ value: [UInt8]) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, value) }
 
-    mutating func delete(_ key: StateKey) { table(key.space)!.write(key.key, nil) }
+    mutating func delete(_ key: StateKey) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, nil) }
+}
+
+/// One key space's tables in a lane, one for each first byte of a key: a table read back (the units' states)
+/// then indexes only its own keys — not the uploads beside them, which are never read — and each byte's
+/// tables sort on their own.
+final class TablesByFirstByte: @unchecked Sendable {
+    private var tables = [RebuildTable?](repeating: nil, count: 256)
+
+    func table(first byte: UInt8) -> RebuildTable? { tables[Int(byte)] }
+
+    func making(first byte: UInt8) -> RebuildTable {
+        if let table = tables[Int(byte)] { return table }
+        let table = RebuildTable()
+        tables[Int(byte)] = table
+        return table
+    }
 }
 
 /// A live projection compared with its rebuild.

@@ -211,6 +211,11 @@ struct SortedTable: @unchecked Sendable {
         self.entries = entries
     }
 
+    /// `pieces` one after another: each piece's keys all below the next piece's.
+    init(joining pieces: [SortedTable]) {
+        self.init(arenas: pieces.flatMap(\.arenas), entries: pieces.flatMap(\.entries))
+    }
+
     var count: Int { entries.count }
 
     func key(at index: Int) -> [UInt8] { Array(entries[index].key) }
