@@ -119,8 +119,9 @@ final class RebuildTable: @unchecked Sendable {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    /// FNV-1a over the key, then mixed (the index needs spread, not resistance to chosen keys: the keys are
-    /// the platform's own).
+    /// FNV-1a over the key, then mixed: spread, not resistance to chosen keys. Only tables a fold reads back
+    /// are indexed — units, offices, licences, certificates — and their keys are sequence numbers, checked
+    /// 事業所番号 and serials the platform issues, none a caller can pick freely.
     private static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
