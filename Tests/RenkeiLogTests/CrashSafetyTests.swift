@@ -82,7 +82,7 @@ private func runAndKill(child: URL, folder: String, round: Int, delay: Duration,
 }
 
 @Suite struct CrashSafetyTests {
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func everyAcknowledgedAppendSurvivesSIGKILL() async throws {
         let child = try crashChildURL()
         let folder = TemporaryFolder()
@@ -140,7 +140,7 @@ extension CrashSafetyTests {
     /// The kill lands after groups were synced to the write-ahead log and acknowledged, but before any
     /// checkpoint moved them into LMDB (the child's checkpoints are an hour apart): LMDB alone holds none
     /// of them, and reopening recovers every one from the log.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func acknowledgedGroupsOnlyInTheWriteAheadLogAreRecoveredAfterAKill() async throws {
         let folder = TemporaryFolder()
         let (_, acks) = try await runAndKill(child: try crashChildURL(), folder: folder.path, round: 0, delay: .milliseconds(600),

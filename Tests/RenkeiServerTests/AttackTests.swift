@@ -11,7 +11,7 @@ import Testing
 /// another host, attachment names that would escape a
 /// folder or name a device on the recipient's machine, a unit of thousands of files, a manifest beyond the
 /// message bound. Each is refused with its number, stores nothing, and the server goes on serving.
-@Suite(.timeLimit(.minutes(3))) struct AttackTests {
+@Suite(.timeLimit(.minutes(10))) struct AttackTests {
     /// The header `client` would send for `files` (validated, signed), and the files in the manifest's order.
     static func signed(_ files: [OutgoingFile], by client: RenkeiClient, from sender: String, to recipient: String, serial: String,
                        key: String = UUID().uuidString) throws -> (Renkei_V1_SendHeader, [OutgoingFile]) {

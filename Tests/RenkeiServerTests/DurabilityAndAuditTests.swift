@@ -7,7 +7,7 @@ import RenkeiMerkle
 import RenkeiModel
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(3))) struct DurabilityAndAuditTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct DurabilityAndAuditTests {
     /// A graceful restart under load: every upload acknowledged before it survives; uploads in flight
     /// when the server stopped either completed or were refused whole — every unit the store holds has
     /// all its files, byte for byte.
@@ -18,24 +18,29 @@ import Testing
         let recipient = try await platform.enrol(plan.recipient, kind: plan.recipientKind)
         let units = UnitSource(plan: plan)
 
-        let acknowledged = AcknowledgedUnits()
+        // Eight callers send until the restart begins, so uploads are in flight when the server stops.
+        let acknowledged = AcknowledgedUnits(signalAt: 20)
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
                 for caller in 0..<8 {
                     group.addTask {
-                        for round in 0..<40 {
-                            let index = caller * 40 + round
-                            guard let receipt = try? await sender.send(units.unit(index), to: plan.recipient.rawValue, checker: nil) else { continue }
+                        for round in 0..<150 where !acknowledged.restarting {
+                            guard let receipt = try? await sender.send(units.unit(caller * 150 + round), to: plan.recipient.rawValue, checker: nil) else { continue }
                             acknowledged.add(receipt.unitID)
                         }
                     }
                 }
             }
+            acknowledged.release()
         }
-        while acknowledged.count < 20 { try await Task.sleep(for: .milliseconds(5)) }
+        await acknowledged.reachedSignal()
+        acknowledged.restarting = true
         try await platform.restart()
         await load.value
         #expect(acknowledged.count >= 20)
+        // The restarted server takes uploads again, from a connection made after it.
+        let reconnected = try platform.client(sender.credential)
+        acknowledged.add(try await reconnected.send(units.unit(1_500), to: plan.recipient.rawValue, checker: nil).unitID)
 
         let again = try platform.client(recipient.credential)
         var stored: [UInt64] = []
@@ -56,7 +61,7 @@ import Testing
             #expect(files.allSatisfy { expected[$0.bytes] == true })
         }
         try await platform.platform.verifyProjections().forEach { #expect($0.matches, "\($0.space) differs from its rebuild") }
-        for client in [sender, recipient, again] { await client.close() }
+        for client in [sender, reconnected, recipient, again] { await client.close() }
         await platform.stop()
     }
 
@@ -98,10 +103,46 @@ import Testing
     }
 }
 
+/// The units acknowledged to the callers, a signal once `signalAt` of them are, and whether the server's
+/// restart has begun.
 final class AcknowledgedUnits: @unchecked Sendable {
     private let lock = NSLock()
     private var units: [UInt64] = []
-    func add(_ unit: UInt64) { lock.withLock { units.append(unit) } }
+    private let signalAt: Int
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var isRestarting = false
+
+    init(signalAt: Int) { self.signalAt = signalAt }
+
+    func add(_ unit: UInt64) {
+        let reached: CheckedContinuation<Void, Never>? = lock.withLock {
+            units.append(unit)
+            guard units.count >= signalAt else { return nil }
+            defer { waiter = nil }
+            return waiter
+        }
+        reached?.resume()
+    }
+
+    /// Resumes the waiter of `reachedSignal()`: the callers stopped, whether or not `signalAt` were reached.
+    func release() { lock.withLock { defer { waiter = nil }; return waiter }?.resume() }
+
+    /// Returns once `signalAt` units are acknowledged, or `release()` is called.
+    func reachedSignal() async {
+        await withCheckedContinuation { continuation in
+            let already = lock.withLock {
+                guard units.count < signalAt else { return true }
+                waiter = continuation
+                return false
+            }
+            if already { continuation.resume() }
+        }
+    }
+
+    var restarting: Bool {
+        get { lock.withLock { isRestarting } }
+        set { lock.withLock { isRestarting = newValue } }
+    }
     var count: Int { lock.withLock { units.count } }
     var all: [UInt64] { lock.withLock { units } }
 }

@@ -8,7 +8,7 @@ import Testing
 
 /// Two offices exchange a month's plan and its actuals through a running server, over mutual TLS, with
 /// the Swift client.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct ExchangeTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ExchangeTests {
     @Test func aPlanGoesOutAndItsActualsComeBack() async throws {
         let platform = try await TestPlatform()
         let traffic = Traffic()

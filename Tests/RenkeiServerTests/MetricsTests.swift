@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The Prometheus endpoint on its own port shows uploads, bytes, commit latency and refusals by code.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct MetricsTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct MetricsTests {
     @Test func thePrometheusEndpointCountsUploadsAndRefusals() async throws {
         // What a program does once at start: swift-metrics over the default Prometheus registry, which the
         // server's endpoint serves.

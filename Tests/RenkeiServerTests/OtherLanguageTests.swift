@@ -9,7 +9,7 @@ import Testing
 /// grpcio-tools (the test command installs grpcio and grpcio-tools from PyPI), signs the manifest with
 /// the `openssl cms` command and exchanges a unit with this server over mutual TLS — proof that API.md
 /// and the .proto files are enough.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct OtherLanguageTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct OtherLanguageTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func aPythonClientExchangesAUnit() async throws {

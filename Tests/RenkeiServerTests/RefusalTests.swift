@@ -14,7 +14,7 @@ import Glibc
 #endif
 
 /// Each refusal, with its code, while the server keeps serving everyone else.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct RefusalTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RefusalTests {
     /// The server still answers an enrolled office.
     static func stillServes(_ platform: TestPlatform, _ office: RenkeiClient, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let info = try await office.serverInfo()

@@ -8,7 +8,7 @@ import Testing
 
 /// The mailbox stream: catch-up from a cursor, then live, in order, nothing missed or doubled, across a
 /// server restart in the middle; and a subscriber that stops reading stalls only itself.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct SubscriptionTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct SubscriptionTests {
 
     @Test func catchUpThenLiveAcrossARestart() async throws {
         let platform = try await TestPlatform()

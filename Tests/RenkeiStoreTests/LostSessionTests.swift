@@ -10,7 +10,7 @@ import Testing
 /// (another session holds the row; an operator or a fail-over ends the writer's session): the writes of that
 /// batch fail with `unavailable` promptly — never left waiting — and the next write commits. Twenty rounds,
 /// because whether the writer's next step meets the connection still open or already closed is a race.
-@Suite(.timeLimit(.minutes(5))) struct LostSessionTests {
+@Suite(.timeLimit(.minutes(10))) struct LostSessionTests {
     @Test func aWriterWhoseSessionEndsWhileItWaitsFailsThatBatchAndWritesTheNext() async throws {
         let configuration = try StoreUnderTest.postgresConfiguration(schemaPrefix: "lost_")
         let store = try await PostgresEventStore.open(configuration)
