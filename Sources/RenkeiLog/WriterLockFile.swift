@@ -21,15 +21,31 @@ final class WriterLockFile: Sendable {
         guard fd >= 0 else {
             throw StoreError(.inUse, "cannot open \(path): \(String(decoding: strerrorBytes(errno), as: UTF8.self))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let code = errno
-            close(fd)
-            guard code == EWOULDBLOCK else {
-                throw StoreError(.ioFailure, "cannot lock \(path): \(String(decoding: strerrorBytes(code), as: UTF8.self))")
-            }
-            throw StoreError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
+        guard let code = Self.lock(fd) else {
+            descriptor = Atomic(fd)
+            return
         }
-        descriptor = Atomic(fd)
+        close(fd)
+        guard code == EWOULDBLOCK else {
+            throw StoreError(.ioFailure, "cannot lock \(path): \(String(decoding: strerrorBytes(code), as: UTF8.self))")
+        }
+        throw StoreError(.inUse, "\(folder) is open in another event log (another renkei-server or tool is running on it)")
+    }
+
+    /// Takes the lock, or returns why not. A lock just released can still be held for a moment: a process
+    /// forked by another thread of this one shares the lock's open file until it executes its program
+    /// (`O_CLOEXEC` closes it only then), so a busy lock is tried again for up to a second before the
+    /// folder is called in use. The kernel offers no wait with a time limit on `flock`; the tries are 10 ms apart.
+    private static func lock(_ fd: Int32) -> Int32? {
+        var tries = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else { return code }
+            tries += 1
+            guard tries <= 100 else { return EWOULDBLOCK }
+            usleep(10_000)
+        }
+        return nil
     }
 
     deinit { release() }
