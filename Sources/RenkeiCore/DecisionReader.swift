@@ -1,3 +1,4 @@
+import RenkeiModel
 import RenkeiStore
 import SwiftProtobuf
 
@@ -33,12 +34,19 @@ final class DecisionReader {
         try await value(key).map { try M(serializedBytes: $0) }
     }
 
+    /// The record under `key`, decoded by hand when it can be.
+    func record<M: HandDecodedRecord>(_ type: M.Type, at key: StateKey) async throws -> M? {
+        try await value(key).map { try M(recordBytes: $0) }
+    }
+
     func office(_ number: String) async throws -> PBOfficeRecord? { try await record(PBOfficeRecord.self, at: Keys.office(number)) }
     func license(_ number: String) async throws -> PBLicenseRecord? { try await record(PBLicenseRecord.self, at: Keys.license(number)) }
-    /// The unit whole: its state with its upload's files.
+    /// The unit whole: its state with its upload's files (from the upload event, which never changes: no
+    /// condition on it is needed).
     func unit(_ sequence: UInt64) async throws -> PBUnitRecord? {
         guard var unit = try await record(PBUnitRecord.self, at: Keys.unit(sequence)),
-              let upload = try await record(PBSendUnitUploaded.self, at: Keys.unitUpload(sequence)) else { return nil }
+              let event = try await snapshot.event(at: SequenceNumber(sequence)),
+              let upload = try ExchangeProjection.upload(in: event) else { return nil }
         unit.upload = upload
         return unit
     }

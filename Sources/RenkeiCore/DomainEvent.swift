@@ -35,7 +35,7 @@ extension EventKind {
 
 /// A domain event: its kind and its protobuf body (renkei_log.proto). The store sees only the kind number
 /// and the body's bytes; this is how the domain reads them back.
-public enum DomainEvent: Hashable, Sendable {
+public indirect enum DomainEvent: Hashable, Sendable {
     case registrationRequested(PBRegistrationRequested)
     case registrationApproved(PBRegistrationApproved)
     case registrationRejected(PBRegistrationRejected)
@@ -176,7 +176,7 @@ public enum DomainEvent: Hashable, Sendable {
         case .certificateRevoked: self = .certificateRevoked(try .init(serializedBytes: body))
         case .trustedIssuerAdded: self = .trustedIssuerAdded(try .init(serializedBytes: body))
         case .trustedIssuerRemoved: self = .trustedIssuerRemoved(try .init(serializedBytes: body))
-        case .sendUnitUploaded: self = .sendUnitUploaded(try .init(serializedBytes: body))
+        case .sendUnitUploaded: self = .sendUnitUploaded(try .init(recordBytes: body))
         case .sendUnitRefused: self = .sendUnitRefused(try .init(serializedBytes: body))
         case .sendUnitDownloaded: self = .sendUnitDownloaded(try .init(serializedBytes: body))
         case .sendUnitWithdrawn: self = .sendUnitWithdrawn(try .init(serializedBytes: body))

@@ -63,6 +63,8 @@ public final class PlatformHost: Sendable {
     /// Serves until SIGTERM or SIGINT; `listening` is called with the bound port once the server accepts
     /// connections (after the demo certificates are recorded, in development mode).
     public func run(listening: @escaping @Sendable (Int) async -> Void) async throws {
+        let upgraded = try await platform.upgradeProjections()
+        if upgraded > 0 { logger.notice("projections upgraded: \(upgraded) entries of an earlier version removed / 旧版の射影データを整理しました") }
         if let development {
             for certificate in development.profileCertificates {
                 let known = try await platform.query { try await $0.certificate(serial: certificate.serialNumber.hex) }

@@ -13,7 +13,7 @@ public import ServiceLifecycle
 /// refused whole.
 public final class RenkeiServer: Service, Sendable {
     /// The server's version, as `GetServerInfo` reports it.
-    public static let version = "0.14.0"
+    public static let version = "0.15.0"
 
     public let platform: Platform
     public let settings: ServerSettings

@@ -99,15 +99,26 @@ import Testing
     }
 
     @Test func aRecordWithUnknownFieldsKeepsThem() throws {
-        // A unit written by a newer version (field 40 unknown here) and read back: its bytes go on whole.
+        // A unit written by a newer version (field 40 unknown here, in the unit and in each message inside it)
+        // and read back: its bytes go on whole, where SwiftProtobuf puts them.
+        let unknown: [UInt8] = [0xC0, 0x02, 0x05]  // field 40, varint 5
+        func newer<M: SwiftProtobuf.Message>(_ message: M) throws -> M { try M(serializedBytes: try encodeRecord(message) + unknown) }
+        var file = PBFileEntry()
+        file.name = "UPPLAN.CSV"
+        var change = PBStatusChange()
+        change.sequence = 3
         var unit = PBUnitRecord()
         unit.sequence = 7
         unit.upload.sender = "1310000001"
-        let newer = try encodeRecord(unit) + [0xC0, 0x02, 0x05]  // field 40, varint 5
-        let read = try PBUnitRecord(serializedBytes: newer)
-        #expect(read.hasUnknownFields)
+        unit.upload.files = [try newer(file), file]
+        unit.upload = try newer(unit.upload)
+        unit.history = [change, try newer(change)]
+        let read = try newer(unit)
+        #expect(!read.unknownFields.data.isEmpty && !read.upload.unknownFields.data.isEmpty)
+        #expect(!read.upload.files[0].unknownFields.data.isEmpty && !read.history[1].unknownFields.data.isEmpty)
         #expect(try read.recordBytes() == encodeRecord(read))
-        #expect(try read.recordBytes().suffix(3) == [0xC0, 0x02, 0x05])
+        #expect(try read.recordBytes().suffix(3) == unknown)
+        #expect(try PBUnitRecord(serializedBytes: try read.recordBytes()) == read)
     }
 
     static func varint(_ value: Int) -> [UInt8] {

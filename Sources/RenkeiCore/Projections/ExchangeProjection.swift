@@ -31,12 +31,9 @@ struct ExchangeProjection: Projection {
         let sequence = envelope.sequence.rawValue, micros = envelope.timestamp.rawValue
         switch event {
         case .sendUnitUploaded(let m):
-            // The signature stays in the log (the recipient and auditors verify it there); the unit keeps
-            // the result and the signer. The files, which never change, get their own key, so a status change
-            // rewrites only the small state.
-            var upload = m
-            upload.signatureDer = Data()
-            try state.put(Keys.unitUpload(sequence), record: upload)
+            // The unit keeps its state, the signature's result and the signer; its files, which never change,
+            // are read from the upload event itself (`upload(in:)`), so a status change rewrites only the small
+            // state and the projection holds no second copy of the log.
             var unit = PBUnitRecord()
             unit.sequence = sequence
             unit.uploadedMicros = micros
@@ -100,6 +97,14 @@ struct ExchangeProjection: Projection {
         try state.put(Keys.mailbox(unit.upload.sender, .sent, unit.sequence), record: entry)
     }
 
+    /// The upload `event` records, without its signature (which the recipient and auditors verify in the
+    /// log), or nil when `event` is not an upload.
+    static func upload(in event: Event) throws -> PBSendUnitUploaded? {
+        guard case .sendUnitUploaded(var upload)? = try DomainEvent(kind: event.envelope.kind, body: event.body) else { return nil }
+        upload.signatureDer = Data()
+        return upload
+    }
+
     static func change(_ status: PBUnitStatus, _ sequence: UInt64, _ micros: Int64, _ by: String) -> PBStatusChange {
         var change = PBStatusChange()
         change.status = status
@@ -126,15 +131,16 @@ struct UsageProjection: Projection {
         usage.fileCount = UInt32(m.files.count)
         usage.byteCount = m.files.reduce(0) { $0 + $1.size }
         let month = m.serviceMonth.isEmpty ? "000000" : m.serviceMonth
-        for (office, partner, prefecture, box) in [(m.sender, m.recipient, m.senderPrefecture, Keys.Box.sent),
-                                                   (m.recipient, m.sender, m.recipientPrefecture, .inbox)] {
+        func line(_ office: String, _ partner: String, _ prefecture: UInt32, _ box: Keys.Box) throws {
             usage.partner = partner
             usage.sent = box == .sent
             usage.prefecture = prefecture
             let bytes = try usage.recordBytes()
             state.put(Keys.usageByOffice(office, month, box, sequence), bytes)
-            state.put(Keys.usageByMonth(month, usage.prefecture, office, box, sequence), bytes)
+            state.put(Keys.usageByMonth(month, prefecture, office, box, sequence), bytes)
         }
+        try line(m.sender, m.recipient, m.senderPrefecture, .sent)
+        try line(m.recipient, m.sender, m.recipientPrefecture, .inbox)
         if !m.idempotencyKey.isEmpty {
             var record = PBIdempotencyRecord()
             record.unit = sequence

@@ -41,10 +41,11 @@ enum Keys {
         StateKey(ProjectionSpaces.certificates, key(serial.utf8.count + 9) { $0.append(UInt8(ascii: "e")); $0.appendTime(notAfter); $0.append(serial) })
     }
 
-    // units: "s" sequence → the unit's state, "u" sequence → its upload without the signature (written once)
+    // units: "s" sequence → the unit's state (its files are in its upload event, in the log)
     static func unit(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, key(9) { $0.append(UInt8(ascii: "s")); $0.appendBE64(sequence) }) }
-    static func unitUpload(_ sequence: UInt64) -> StateKey { StateKey(ProjectionSpaces.units, key(9) { $0.append(UInt8(ascii: "u")); $0.appendBE64(sequence) }) }
     static let unitStatePrefix: [UInt8] = [UInt8(ascii: "s")]
+    /// Before version 0.15 the units space also held "u" sequence → a copy of the upload without its signature.
+    static let legacyUnitUploadPrefix: [UInt8] = [UInt8(ascii: "u")]
 
     // mailboxes: office box(I/S) sequence
     enum Box: UInt8, Sendable { case inbox = 0x49, sent = 0x53 }

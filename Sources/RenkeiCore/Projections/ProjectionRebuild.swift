@@ -8,9 +8,12 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
     /// The last event folded.
     public let through: SequenceNumber
     private let spaces: [KeySpace: SortedTable]
+    /// Where a unit's upload event is read from (nil: a view of a snapshot that has ended; its units have no files).
+    private let log: (any EventStore)?
 
-    init(through: SequenceNumber, states: [RebuildState]) async {
+    init(through: SequenceNumber, states: [RebuildState], log: (any EventStore)?) async {
         self.through = through
+        self.log = log
         // Each key space is sorted and compacted on its own task, from the tables of every lane that wrote it.
         self.spaces = await withTaskGroup(of: (KeySpace, SortedTable).self) { group in
             for space in ProjectionSpaces.all {
@@ -39,6 +42,11 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
         guard let table = spaces[space] else { return nil }
         let index = table.lowerBound(key)
         return index < table.count && table.key(at: index) == key ? table.value(at: index) : nil
+    }
+
+    public func event(at sequence: SequenceNumber) async throws -> Event? {
+        guard sequence <= through, let log else { return nil }
+        return try await log.read { try await $0.event(at: sequence) }
     }
 
     public func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue] {
@@ -74,7 +82,6 @@ struct RebuildState: ProjectionState, Sendable {
     func value(_ key: StateKey) throws -> [UInt8]? { tables(key.space)?.table(first: key.key.first ?? 0)?.value(key.key) }
 
     mutating func put(_ key: StateKey, _ value: [UInt8]) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, value) }
-
     mutating func delete(_ key: StateKey) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, nil) }
 }
 
@@ -82,7 +89,7 @@ struct RebuildState: ProjectionState, Sendable {
 /// then indexes only its own keys — not the uploads beside them, which are never read — and each byte's
 /// tables sort on their own.
 final class TablesByFirstByte: @unchecked Sendable {
-    private var tables = [RebuildTable?](repeating: nil, count: 256)
+    @exclusivity(unchecked) private var tables = [RebuildTable?](repeating: nil, count: 256)
 
     func table(first byte: UInt8) -> RebuildTable? { tables[Int(byte)] }
 
@@ -112,35 +119,52 @@ extension Platform {
     /// Pipelined: while the lanes (`RebuildLane`) fold one page of events, each on its own task, the next
     /// page is read and decoded.
     /// `progress` is called after each page with the events folded and `end`.
-    static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, pageSize: Int = 4096,
+    static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, log: (any EventStore)? = nil, pageSize: Int = 4096,
                         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         let lanes = RebuildLane.all
         let states = lanes.map { lane in RebuildState(spaces: lane.projections.flatMap(\.keySpaces)) }
+        // Each lane folds the pages in order on a chain of its own tasks (a page's task first awaits the lane's
+        // task of the page before), so no lane waits for another at the end of a page; the reader stays at most
+        // `pagesAhead` pages ahead of the slowest lane.
+        let pagesAhead = 3
+        var chains: [Task<Void, any Error>?] = lanes.map { _ in nil }
+        var inFlight: [(last: UInt64, tasks: [Task<Void, any Error>])] = []
         var next = SequenceNumber.first
-        var folding: Task<Void, any Error>?
-        while next <= end {
-            let page = try await snapshot.events(from: next, limit: min(pageSize, Int(end.rawValue - next.rawValue + 1)))
-            guard let last = page.last else { break }
-            let decoded = try page.map { (try DomainEvent(kind: $0.envelope.kind, body: $0.body), $0.envelope) }
-            try await folding?.value
-            folding = Task {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for (lane, state) in zip(lanes, states) {
-                        group.addTask {
-                            var state = state
-                            for (event, envelope) in decoded where lane.folds(event, envelope: envelope) {
-                                for projection in lane.projections { try projection.apply(event, envelope: envelope, to: &state) }
-                            }
+        do {
+            while next <= end {
+                let page = try await snapshot.events(from: next, limit: min(pageSize, Int(end.rawValue - next.rawValue + 1)))
+                guard let last = page.last else { break }
+                let decoded = try page.map { (try DomainEvent(kind: $0.envelope.kind, body: $0.body), $0.envelope) }
+                var tasks: [Task<Void, any Error>] = []
+                for index in lanes.indices {
+                    let (lane, state, previous) = (lanes[index], states[index], chains[index])
+                    let task = Task {
+                        try await previous?.value
+                        var state = state
+                        for (event, envelope) in decoded where lane.folds(event, envelope: envelope) {
+                            for projection in lane.projections { try projection.apply(event, envelope: envelope, to: &state) }
                         }
                     }
-                    try await group.waitForAll()
+                    chains[index] = task
+                    tasks.append(task)
+                }
+                inFlight.append((last.sequence.rawValue, tasks))
+                next = last.sequence.next
+                if inFlight.count > pagesAhead {
+                    let (folded, tasks) = inFlight.removeFirst()
+                    for task in tasks { try await task.value }
+                    progress?(folded, end.rawValue)
                 }
             }
-            next = last.sequence.next
-            progress?(last.sequence.rawValue, end.rawValue)
+            for (folded, tasks) in inFlight {
+                for task in tasks { try await task.value }
+                progress?(folded, end.rawValue)
+            }
+        } catch {
+            for task in chains { task?.cancel() }
+            throw error
         }
-        try await folding?.value
-        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), states: states)
+        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), states: states, log: log)
     }
 
     /// Rebuilds every projection from the log and compares it, by digest, with the live one in the same
@@ -194,6 +218,18 @@ extension Platform {
         }
     }
 
+    /// Removes what projections of earlier versions held and this one does not — the copy of each upload
+    /// (without its signature) that the units key space held before version 0.15 — so the live projections
+    /// equal a rebuild again; returns how many entries went. A server runs it as it starts; on a store without
+    /// them it is one empty range read.
+    public func upgradeProjections(pageSize: Int = 10_000) async throws(DomainError) -> Int {
+        let space = ProjectionSpaces.units, prefix = Keys.legacyUnitUploadPrefix
+        return try await sweep(space, from: prefix, to: Keys.end(of: prefix), pageSize: pageSize, by: .system, request: .random()) { entry, decision, _ in
+            decision.changes.append(.delete(space, key: entry.key))
+            return [entry.key]
+        }.count
+    }
+
     /// The live projections' digests, in one snapshot.
     public func liveDigests() async throws(DomainError) -> [KeySpace: SHA256Digest] {
         try await guarded {
@@ -209,7 +245,7 @@ extension Platform {
     public func view(asOf sequence: SequenceNumber) async throws(DomainError) -> RebuiltProjections {
         try await guarded {
             try await store.read { snapshot in
-                try await Self.view(asOf: sequence, in: snapshot)
+                try await Self.rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot, log: store)
             }
         }
     }
@@ -217,7 +253,9 @@ extension Platform {
     /// A read-only view of the projections as they were at `time`: after every event committed at or before it.
     public func view(asOf time: Timestamp) async throws(DomainError) -> RebuiltProjections {
         try await guarded {
-            try await store.read { snapshot in try await Self.view(asOf: try await Self.lastSequence(atOrBefore: time, in: snapshot), in: snapshot) }
+            try await store.read { snapshot in
+                try await Self.rebuild(through: try await Self.lastSequence(atOrBefore: time, in: snapshot), in: snapshot, log: store)
+            }
         }
     }
 
@@ -233,6 +271,7 @@ extension Platform {
     }
 
     /// The view after event `sequence` (clamped to the log) from any snapshot; `progress` follows the replay.
+    /// Its units have no files: those are read from the log, and the snapshot ends before the view does.
     public static func view(asOf sequence: SequenceNumber, in snapshot: any StoreSnapshot,
                             progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot, progress: progress)

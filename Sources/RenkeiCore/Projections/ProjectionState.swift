@@ -44,6 +44,11 @@ extension ProjectionState {
         try value(key).map { try M(serializedBytes: $0) }
     }
 
+    /// The record under `key`, decoded by hand when it can be, or nil.
+    func record<M: HandDecodedRecord>(_ type: M.Type, at key: StateKey) throws -> M? {
+        try value(key).map { try M(recordBytes: $0) }
+    }
+
     /// Stores `record` under `key`.
     mutating func put(_ key: StateKey, record: some SwiftProtobuf.Message) throws {
         put(key, try encodeRecord(record))

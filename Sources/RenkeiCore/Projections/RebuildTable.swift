@@ -5,8 +5,8 @@ import RenkeiStore
 /// Bytes appended into fixed chunks that never move (no copy when it grows), freed with the arena.
 final class ByteArena: @unchecked Sendable {
     private static let chunkSize = 16 << 20
-    private var chunks: [UnsafeMutableRawPointer] = []
-    private var used = ByteArena.chunkSize
+    @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) private var used = ByteArena.chunkSize
 
     deinit { for chunk in chunks { free(chunk) } }
 
@@ -52,10 +52,10 @@ final class RebuildTable: @unchecked Sendable {
     }
 
     private let arena = ByteArena()
-    private var slots: [Slot] = []
+    @exclusivity(unchecked) private var slots: [Slot] = []
     /// Built the first time the table is read, kept from then on: open addressing over the arena's keys,
     /// each bucket the key's hash (high half) and its latest slot + 1 (low half; 0: empty).
-    private var buckets: [UInt64] = []
+    @exclusivity(unchecked) private var buckets: [UInt64] = []
 
     func write(_ key: [UInt8], _ value: [UInt8]?) {
         let (chunk, offset) = arena.append(key, value)

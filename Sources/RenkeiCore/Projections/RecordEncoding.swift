@@ -5,20 +5,17 @@ import SwiftProtobuf
 /// lines, the audit lines, the idempotency key), encoded by hand: exactly the bytes of `encodeRecord` —
 /// SwiftProtobuf's deterministic encoding, fields in number order, proto3 defaults left out — without its
 /// size pass and generic visitor, which cost a rebuild of a million events more than its folding.
-/// A record carrying unknown fields (written by a newer version) goes to SwiftProtobuf. `RecordEncodingTests`
-/// compares both encodings on random records, and fails when one of these messages gains a field that
-/// `write(to:)` does not know.
+/// Fields a newer version wrote and this one does not know follow each message's known fields, where
+/// SwiftProtobuf puts them. `RecordEncodingTests` compares both encodings on random records, and fails when
+/// one of these messages gains a field that `write(to:)` does not know.
 protocol HandEncodedRecord: SwiftProtobuf.Message {
-    /// Appends the record's fields.
+    /// Appends the record's fields, then its unknown fields.
     func write(to writer: inout ProtoWriter)
-    /// Whether the record or a message inside it holds unknown fields.
-    var hasUnknownFields: Bool { get }
 }
 
 extension HandEncodedRecord {
     /// The record's bytes, equal to `encodeRecord(self)`.
     func recordBytes() throws -> [UInt8] {
-        if hasUnknownFields { return try encodeRecord(self) }
         var writer = ProtoWriter()
         write(to: &writer)
         return writer.bytes
@@ -83,6 +80,12 @@ struct ProtoWriter {
         value.withUnsafeBytes { bytes.append(contentsOf: $0) }
     }
 
+    /// Fields this version does not know, as they were read: after the known ones, as SwiftProtobuf writes them.
+    mutating func unknown(_ fields: UnknownStorage) {
+        guard !fields.data.isEmpty else { return }
+        fields.data.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
     /// A message field, written in place: one byte is set aside for its length, and the body moved along
     /// in the rare case the length needs more (128 bytes or longer).
     mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
@@ -107,9 +110,8 @@ extension PBFileEntry: HandEncodedRecord {
         writer.string(2, name)
         writer.uint64(3, size)
         writer.data(4, sha256)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }
 
 extension PBSendUnitUploaded: HandEncodedRecord {
@@ -128,9 +130,8 @@ extension PBSendUnitUploaded: HandEncodedRecord {
         writer.uint32(12, recipientPrefecture)
         writer.data(13, manifestSha256)
         writer.string(14, origin)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty || files.contains { $0.hasUnknownFields } }
 }
 
 extension PBStatusChange: HandEncodedRecord {
@@ -139,9 +140,8 @@ extension PBStatusChange: HandEncodedRecord {
         writer.uint64(2, sequence)
         writer.int64(3, micros)
         writer.string(4, by)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }
 
 extension PBUnitRecord: HandEncodedRecord {
@@ -159,10 +159,7 @@ extension PBUnitRecord: HandEncodedRecord {
         writer.bool(8, signatureVerified)
         writer.uint32(9, fileCount)
         writer.uint64(10, byteCount)
-    }
-
-    var hasUnknownFields: Bool {
-        !unknownFields.data.isEmpty || (hasUpload && upload.hasUnknownFields) || history.contains { $0.hasUnknownFields }
+        writer.unknown(unknownFields)
     }
 }
 
@@ -177,9 +174,8 @@ extension PBMailboxEntry: HandEncodedRecord {
         writer.uint32(7, fileCount)
         writer.uint64(8, byteCount)
         writer.int64(9, uploadedMicros)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }
 
 extension PBUsageEntry: HandEncodedRecord {
@@ -190,25 +186,22 @@ extension PBUsageEntry: HandEncodedRecord {
         writer.uint64(4, byteCount)
         writer.bool(5, sent)
         writer.uint32(6, prefecture)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }
 
 extension PBAuditEntry: HandEncodedRecord {
     func write(to writer: inout ProtoWriter) {
         writer.uint32(1, kind)
         writer.int64(2, micros)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }
 
 extension PBIdempotencyRecord: HandEncodedRecord {
     func write(to writer: inout ProtoWriter) {
         writer.uint64(1, unit)
         writer.data(2, manifestSha256)
+        writer.unknown(unknownFields)
     }
-
-    var hasUnknownFields: Bool { !unknownFields.data.isEmpty }
 }

@@ -157,7 +157,8 @@ public struct PlatformQueries {
     /// A send unit, by its number: its state, sender and recipient, files, signature result and status history.
     public func unit(_ sequence: SequenceNumber) async throws -> PBUnitRecord? {
         guard var unit = try await record(PBUnitRecord.self, Keys.unit(sequence.rawValue)),
-              let upload = try await record(PBSendUnitUploaded.self, Keys.unitUpload(sequence.rawValue)) else { return nil }
+              let event = try await reader.event(at: sequence),
+              let upload = try ExchangeProjection.upload(in: event) else { return nil }
         unit.upload = upload
         return unit
     }

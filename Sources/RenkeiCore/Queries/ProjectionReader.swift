@@ -1,3 +1,4 @@
+public import RenkeiModel
 public import RenkeiStore
 
 /// Where queries read projections from: a snapshot of the live store, or a rebuilt, point-in-time view.
@@ -6,6 +7,8 @@ public protocol ProjectionReader {
     func value(forKey key: [UInt8], in space: KeySpace) async throws -> [UInt8]?
     /// Up to `limit` entries of `space` with keys in `lowerBound ..< upperBound`, in key order.
     func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue]
+    /// The log's event at `sequence`, or nil (a unit's files are read from its upload event).
+    func event(at sequence: SequenceNumber) async throws -> Event?
 }
 
 /// A store snapshot as a projection reader.
@@ -23,4 +26,6 @@ public struct SnapshotProjectionReader: ProjectionReader {
     public func entries(in space: KeySpace, from lowerBound: [UInt8]?, to upperBound: [UInt8]?, limit: Int) async throws -> [KeyValue] {
         try await snapshot.entries(in: space, from: lowerBound, to: upperBound, limit: limit)
     }
+
+    public func event(at sequence: SequenceNumber) async throws -> Event? { try await snapshot.event(at: sequence) }
 }
