@@ -1,6 +1,7 @@
 public import RenkeiCrypto
 public import RenkeiModel
 public import RenkeiStore
+import Synchronization
 
 /// The projections folded from the log in memory: the rebuild that proves the live ones, and the
 /// read-only view of the platform as it was at a sequence number or a time.
@@ -101,6 +102,53 @@ final class TablesByFirstByte: @unchecked Sendable {
     }
 }
 
+/// How many pages each lane of a rebuild has folded, for the reader to wait on; a lane that ended (its
+/// pages done, or failed) no longer holds the reader back.
+final class LaneProgress: Sendable {
+    private struct State {
+        var pages: [Int]
+        var stopped = false
+        var waiter: (pages: Int, continuation: CheckedContinuation<Void, Never>)?
+    }
+    private let state: Mutex<State>
+
+    init(lanes: Int) { state = Mutex(State(pages: Array(repeating: 0, count: lanes))) }
+
+    /// Whether a lane ended before the reader did (it failed: the rebuild stops reading).
+    var stopped: Bool { state.withLock { $0.stopped } }
+
+    func finished(lane: Int) { update { $0.pages[lane] += 1 } }
+
+    func stop(lane: Int) {
+        update {
+            $0.pages[lane] = .max
+            $0.stopped = true
+        }
+    }
+
+    /// Returns once every lane has folded `pages` pages, or one has ended.
+    func wait(untilEveryLaneFolded pages: Int) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                guard !state.stopped, state.pages.min()! < pages else { return true }
+                state.waiter = (pages, continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            change(&state)
+            guard let waiter = state.waiter, state.stopped || state.pages.min()! >= waiter.pages else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume()
+    }
+}
+
 /// A live projection compared with its rebuild.
 public struct ProjectionComparison: Hashable, Sendable {
     /// The key space.
@@ -123,48 +171,48 @@ extension Platform {
                         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         let lanes = RebuildLane.all
         let states = lanes.map { lane in RebuildState(spaces: lane.projections.flatMap(\.keySpaces)) }
-        // Each lane folds the pages in order on a chain of its own tasks (a page's task first awaits the lane's
-        // task of the page before), so no lane waits for another at the end of a page; the reader stays at most
-        // `pagesAhead` pages ahead of the slowest lane.
+        // Each lane is a task folding every page in order, so no lane waits for another at the end of a page;
+        // the reader hands each page to every lane and stays at most `pagesAhead` pages ahead of the slowest.
+        // Structured: the lanes inherit the caller's task executor preference, and a failure ends them all.
         let pagesAhead = 3
-        var chains: [Task<Void, any Error>?] = lanes.map { _ in nil }
-        var inFlight: [(last: UInt64, tasks: [Task<Void, any Error>])] = []
-        var next = SequenceNumber.first
-        do {
-            while next <= end {
-                let page = try await snapshot.events(from: next, limit: min(pageSize, Int(end.rawValue - next.rawValue + 1)))
-                guard let last = page.last else { break }
-                let decoded = try page.map { (try DomainEvent(kind: $0.envelope.kind, body: $0.body), $0.envelope) }
-                var tasks: [Task<Void, any Error>] = []
-                for index in lanes.indices {
-                    let (lane, state, previous) = (lanes[index], states[index], chains[index])
-                    let task = Task {
-                        try await previous?.value
-                        var state = state
+        let folded = LaneProgress(lanes: lanes.count)
+        let feeds = lanes.map { _ in AsyncStream.makeStream(of: [(DomainEvent?, EventEnvelope)].self) }
+        let through = try await withThrowingTaskGroup(of: Void.self, returning: SequenceNumber.self) { group in
+            for index in lanes.indices {
+                let (lane, state, pages) = (lanes[index], states[index], feeds[index].stream)
+                group.addTask {
+                    defer { folded.stop(lane: index) }
+                    var state = state
+                    for await decoded in pages {
                         for (event, envelope) in decoded where lane.folds(event, envelope: envelope) {
                             for projection in lane.projections { try projection.apply(event, envelope: envelope, to: &state) }
                         }
+                        folded.finished(lane: index)
                     }
-                    chains[index] = task
-                    tasks.append(task)
                 }
-                inFlight.append((last.sequence.rawValue, tasks))
+            }
+            defer { for feed in feeds { feed.continuation.finish() } }
+            var next = SequenceNumber.first
+            var lastOfPage: [UInt64] = []
+            while next <= end, !folded.stopped {
+                let page = try await snapshot.events(from: next, limit: min(pageSize, Int(end.rawValue - next.rawValue + 1)))
+                guard let last = page.last else { break }
+                let decoded = try page.map { (try DomainEvent(kind: $0.envelope.kind, body: $0.body), $0.envelope) }
+                for feed in feeds { feed.continuation.yield(decoded) }
+                lastOfPage.append(last.sequence.rawValue)
                 next = last.sequence.next
-                if inFlight.count > pagesAhead {
-                    let (folded, tasks) = inFlight.removeFirst()
-                    for task in tasks { try await task.value }
-                    progress?(folded, end.rawValue)
+                if lastOfPage.count > pagesAhead {
+                    let pages = lastOfPage.count - pagesAhead
+                    await folded.wait(untilEveryLaneFolded: pages)
+                    progress?(lastOfPage[pages - 1], end.rawValue)
                 }
             }
-            for (folded, tasks) in inFlight {
-                for task in tasks { try await task.value }
-                progress?(folded, end.rawValue)
-            }
-        } catch {
-            for task in chains { task?.cancel() }
-            throw error
+            for feed in feeds { feed.continuation.finish() }
+            try await group.waitForAll()
+            if let last = lastOfPage.last { progress?(last, end.rawValue) }
+            return SequenceNumber(next.rawValue - 1)
         }
-        return await RebuiltProjections(through: min(end, SequenceNumber(next.rawValue - 1)), states: states, log: log)
+        return await RebuiltProjections(through: min(end, through), states: states, log: log)
     }
 
     /// Rebuilds every projection from the log and compares it, by digest, with the live one in the same

@@ -89,8 +89,13 @@ struct ProtoReader {
         return UnsafeRawBufferPointer(rebasing: buffer[position ..< position + Int(length)])
     }
 
+    /// A string field, when its bytes are valid UTF-8 (SwiftProtobuf refuses anything else): decoding repairs
+    /// invalid sequences, so the text's bytes equal the field's only when there was nothing to repair.
     mutating func string(_ wireType: UInt64) -> String? {
-        bytes(wireType).flatMap { String(validating: $0, as: UTF8.self) }
+        guard let field = bytes(wireType) else { return nil }
+        var text = String(decoding: field, as: UTF8.self)
+        let valid = text.withUTF8 { $0.count == field.count && (field.isEmpty || memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0) }
+        return valid ? text : nil
     }
 
     mutating func data(_ wireType: UInt64) -> Data? { bytes(wireType).map { Data($0) } }
