@@ -9,7 +9,7 @@ public struct RebuiltProjections: ProjectionReader, Sendable {
     /// The last event folded.
     public let through: SequenceNumber
     private let spaces: [KeySpace: SortedTable]
-    /// Where a unit's upload event is read from (nil: a view of a snapshot that has ended; its units have no files).
+    /// Where a unit's upload event is read from (nil: a view of a snapshot that has ended, which answers no unit's detail).
     private let log: (any EventStore)?
 
     init(through: SequenceNumber, states: [RebuildState], log: (any EventStore)?) async {
@@ -319,7 +319,8 @@ extension Platform {
     }
 
     /// The view after event `sequence` (clamped to the log) from any snapshot; `progress` follows the replay.
-    /// Its units have no files: those are read from the log, and the snapshot ends before the view does.
+    /// It answers no unit's detail (`PlatformQueries.unit`): the files are read from the log, and the snapshot ends
+    /// before the view does.
     public static func view(asOf sequence: SequenceNumber, in snapshot: any StoreSnapshot,
                             progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         try await rebuild(through: min(sequence, try await snapshot.latestSequence()), in: snapshot, progress: progress)
