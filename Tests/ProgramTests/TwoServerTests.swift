@@ -97,7 +97,11 @@ import Testing
         let schema = "lost_" + UUID().uuidString.prefix(8).lowercased()
         let folder = try Programs.temporaryFolder("lost-connection")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try ServerProcess(data: folder.appendingPathComponent("data"), arguments: ["--store", base + "?schema=" + schema], in: folder)
+        // No scheduled checkpoints: one would be a second writer waiting on the same row (and an event of its own).
+        let configuration = folder.appendingPathComponent("renkei-server.json")
+        try Data(#"{"checkpointSeconds": 0}"#.utf8).write(to: configuration)
+        let server = try ServerProcess(data: folder.appendingPathComponent("data"),
+                                       arguments: ["--store", base + "?schema=" + schema, "--config", configuration.path], in: folder)
         defer { server.stop() }
         try await server.enrolDemoOffices(in: folder)
         let psqlBase = TwoServerTests.psqlArguments(base)

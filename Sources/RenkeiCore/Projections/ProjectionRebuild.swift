@@ -83,12 +83,13 @@ struct RebuildState: ProjectionState, Sendable {
     func value(_ key: StateKey) throws -> [UInt8]? { tables(key.space)?.table(first: key.key.first ?? 0)?.value(key.key) }
 
     mutating func put(_ key: StateKey, _ value: [UInt8]) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, value) }
+
     mutating func delete(_ key: StateKey) { tables(key.space)!.making(first: key.key.first ?? 0).write(key.key, nil) }
 }
 
 /// One key space's tables in a lane, one for each first byte of a key: a table read back (the units' states)
-/// then indexes only its own keys — not the uploads beside them, which are never read — and each byte's
-/// tables sort on their own.
+/// then indexes only its own keys, not the key space's others, which are never read, and each byte's tables
+/// sort on their own.
 final class TablesByFirstByte: @unchecked Sendable {
     @exclusivity(unchecked) private var tables = [RebuildTable?](repeating: nil, count: 256)
 
@@ -164,9 +165,8 @@ public struct ProjectionComparison: Hashable, Sendable {
 extension Platform {
     /// Folds the log's events `1 ... end` into fresh, in-memory projections, from `snapshot`.
     ///
-    /// Pipelined: while the lanes (`RebuildLane`) fold one page of events, each on its own task, the next
-    /// page is read and decoded.
-    /// `progress` is called after each page with the events folded and `end`.
+    /// Pipelined: the lanes (`RebuildLane`) fold pages of events, each on its own task, while the next pages
+    /// are read and decoded. `progress` is called as every lane has folded a page, with the events folded and `end`.
     static func rebuild(through end: SequenceNumber, in snapshot: any StoreSnapshot, log: (any EventStore)? = nil, pageSize: Int = 4096,
                         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> RebuiltProjections {
         let lanes = RebuildLane.all
