@@ -54,7 +54,7 @@ public enum EventRecord {
         let nameLength = Int(raw[28])
         guard nameLength <= Actor.maximumNameLength, raw.count >= fixedSize + nameLength else { return nil }
         // The system actor has no name: no bytes to copy (a header scan reads millions of these).
-        let actor = raw[1] == 0 && nameLength == 0 ? .system : Actor(type: raw[1], name: Array(raw[fixedSize ..< fixedSize + nameLength]))
+        let actor = raw[1] == 0 && nameLength == 0 ? .system : Actor(type: raw[1], name: UnsafeRawBufferPointer(rebasing: raw[fixedSize ..< fixedSize + nameLength]))
         guard let actor else { return nil }
         let envelope = EventEnvelope(
             sequence: sequence,
@@ -90,8 +90,9 @@ extension Actor {
         }
     }
 
+    /// The actor of a record's type byte and name bytes, read in place (no copy of the name).
     @usableFromInline
-    init?(type: UInt8, name: [UInt8]) {
+    init?(type: UInt8, name: UnsafeRawBufferPointer) {
         switch type {
         case 0 where name.isEmpty: self = .system
         case 1: guard let number = OfficeNumber(ascii: name) else { return nil }; self = .office(number)

@@ -34,16 +34,19 @@ struct ExchangeProjection: Projection {
             // The unit keeps its state, the signature's result and the signer; its files, which never change,
             // are read from the upload event itself (`upload(in:)`), so a status change rewrites only the small
             // state and the projection holds no second copy of the log.
+            // (`unit.upload.x = …` would copy the whole upload in and out once for each field.)
+            var upload = PBSendUnitUploaded()
+            upload.sender = m.sender
+            upload.recipient = m.recipient
+            upload.unitType = m.unitType
+            upload.serviceMonth = m.serviceMonth
+            upload.unitNumber = m.unitNumber
+            upload.definitionID = m.definitionID
+            upload.signerSerial = m.signerSerial
             var unit = PBUnitRecord()
             unit.sequence = sequence
             unit.uploadedMicros = micros
-            unit.upload.sender = m.sender
-            unit.upload.recipient = m.recipient
-            unit.upload.unitType = m.unitType
-            unit.upload.serviceMonth = m.serviceMonth
-            unit.upload.unitNumber = m.unitNumber
-            unit.upload.definitionID = m.definitionID
-            unit.upload.signerSerial = m.signerSerial
+            unit.upload = upload
             unit.fileCount = UInt32(m.files.count)
             unit.byteCount = m.files.reduce(0) { $0 + $1.size }
             unit.status = .unread
@@ -82,19 +85,20 @@ struct ExchangeProjection: Projection {
 
     /// The unit's line in the recipient's inbox and in the sender's sent list.
     private func putMailboxEntries(of unit: PBUnitRecord, in state: inout some ProjectionState) throws {
+        let upload = unit.upload  // (a copy: read once, not once for each field)
         var entry = PBMailboxEntry()
         entry.unit = unit.sequence
-        entry.unitType = unit.upload.unitType
-        entry.serviceMonth = unit.upload.serviceMonth
-        entry.unitNumber = unit.upload.unitNumber
+        entry.unitType = upload.unitType
+        entry.serviceMonth = upload.serviceMonth
+        entry.unitNumber = upload.unitNumber
         entry.status = unit.status
         entry.fileCount = unit.fileCount
         entry.byteCount = unit.byteCount
         entry.uploadedMicros = unit.uploadedMicros
-        entry.partner = unit.upload.sender
-        try state.put(Keys.mailbox(unit.upload.recipient, .inbox, unit.sequence), record: entry)
-        entry.partner = unit.upload.recipient
-        try state.put(Keys.mailbox(unit.upload.sender, .sent, unit.sequence), record: entry)
+        entry.partner = upload.sender
+        try state.put(Keys.mailbox(upload.recipient, .inbox, unit.sequence), record: entry)
+        entry.partner = upload.recipient
+        try state.put(Keys.mailbox(upload.sender, .sent, unit.sequence), record: entry)
     }
 
     /// The upload `event` records, without its signature (which the recipient and auditors verify in the
