@@ -157,6 +157,17 @@ public indirect enum DomainEvent: Hashable, Sendable {
         }
     }
 
+    /// Decodes a stored event for a rebuild: the kinds a log holds most of leave out the fields no projection
+    /// folds (`FoldedRecord`); nil for a kind this version does not know.
+    init?(foldingKind kind: EventKind, body: [UInt8]) throws {
+        switch kind {
+        case .sendUnitUploaded: self = .sendUnitUploaded(try .init(foldedBytes: body))
+        case .sendUnitDownloaded: self = .sendUnitDownloaded(try .init(foldedBytes: body))
+        case .sendUnitRefused: self = .sendUnitRefused(try .init(foldedBytes: body))
+        default: try self.init(kind: kind, body: body)
+        }
+    }
+
     /// Decodes a stored event; nil for a kind this version does not know (a later version's event), which
     /// projections skip. Throws when a known kind's body does not decode.
     public init?(kind: EventKind, body: [UInt8]) throws {
@@ -177,8 +188,8 @@ public indirect enum DomainEvent: Hashable, Sendable {
         case .trustedIssuerAdded: self = .trustedIssuerAdded(try .init(serializedBytes: body))
         case .trustedIssuerRemoved: self = .trustedIssuerRemoved(try .init(serializedBytes: body))
         case .sendUnitUploaded: self = .sendUnitUploaded(try .init(recordBytes: body))
-        case .sendUnitRefused: self = .sendUnitRefused(try .init(serializedBytes: body))
-        case .sendUnitDownloaded: self = .sendUnitDownloaded(try .init(serializedBytes: body))
+        case .sendUnitRefused: self = .sendUnitRefused(try .init(recordBytes: body))
+        case .sendUnitDownloaded: self = .sendUnitDownloaded(try .init(recordBytes: body))
         case .sendUnitWithdrawn: self = .sendUnitWithdrawn(try .init(serializedBytes: body))
         case .payloadPurged: self = .payloadPurged(try .init(serializedBytes: body))
         case .dictionaryInstalled: self = .dictionaryInstalled(try .init(serializedBytes: body))

@@ -17,13 +17,49 @@ import Testing
         #expect(decoded == expected, "\(M.self) from \(bytes.count) bytes", sourceLocation: sourceLocation)
     }
 
+    /// A rebuild's decoding of `bytes` (`FoldedRecord`) against SwiftProtobuf's with the unfolded fields
+    /// cleared: equal records, or both refusing them.
+    static func checkFolded<M: FoldedRecord & Equatable>(_ bytes: [UInt8], as type: M.Type, sourceLocation: SourceLocation = #_sourceLocation) {
+        let expected = (try? M(serializedBytes: bytes)).map { record in
+            var record = record
+            record.clearUnfoldedFields()
+            return record
+        }
+        let decoded = try? M(foldedBytes: bytes)
+        #expect(decoded == expected, "\(M.self) folded from \(bytes.count) bytes", sourceLocation: sourceLocation)
+    }
+
     /// Whether `bytes` are read by hand, not left to SwiftProtobuf.
-    static func readByHand<M: HandDecodedRecord>(_ bytes: [UInt8], as type: M.Type) -> Bool {
+    static func readByHand<M: HandDecodedRecord>(_ bytes: [UInt8], as type: M.Type, folding: Bool = false) -> Bool {
         bytes.withUnsafeBytes { buffer in
-            var reader = ProtoReader(buffer)
+            var reader = ProtoReader(buffer, folding: folding)
             var record = M()
             return record.read(from: &reader) && reader.isAtEnd
         }
+    }
+
+    static func downloaded(_ v: inout Encoding.Values) -> PBSendUnitDownloaded {
+        var m = PBSendUnitDownloaded()
+        (m.unit, m.recipient, m.sender, m.origin) = (v.u64(), v.text(), v.text(), v.text())
+        m.files = (0 ..< Int(v.random.next() % 4)).map { _ in v.text() }
+        return m
+    }
+
+    static func refused(_ v: inout Encoding.Values) -> PBSendUnitRefused {
+        var m = PBSendUnitRefused()
+        (m.sender, m.recipient, m.unitNumber, m.code) = (v.text(), v.text(), v.text(), v.u32())
+        (m.reason, m.idempotencyKey, m.origin) = (v.text(), v.text(), v.text())
+        return m
+    }
+
+    /// The three event bodies a rebuild reads folded, damaged or not, each decoded every way.
+    static func checkEventBodies(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        check(bytes, as: PBSendUnitUploaded.self, sourceLocation: sourceLocation)
+        check(bytes, as: PBSendUnitDownloaded.self, sourceLocation: sourceLocation)
+        check(bytes, as: PBSendUnitRefused.self, sourceLocation: sourceLocation)
+        checkFolded(bytes, as: PBSendUnitUploaded.self, sourceLocation: sourceLocation)
+        checkFolded(bytes, as: PBSendUnitDownloaded.self, sourceLocation: sourceLocation)
+        checkFolded(bytes, as: PBSendUnitRefused.self, sourceLocation: sourceLocation)
     }
 
     @Test func randomRecordsDecodeAsSwiftProtobufDecodesThem() throws {
@@ -37,6 +73,10 @@ import Testing
             var change = PBStatusChange()
             (change.sequence, change.micros, change.by) = (v.u64(), v.i64(), v.text())
             Self.check(try encodeRecord(change), as: PBStatusChange.self)
+            Self.checkFolded(try encodeRecord(file), as: PBFileEntry.self)
+            Self.checkEventBodies(try encodeRecord(upload))
+            Self.checkEventBodies(try encodeRecord(Self.downloaded(&v)))
+            Self.checkEventBodies(try encodeRecord(Self.refused(&v)))
             if Self.readByHand(try encodeRecord(unit), as: PBUnitRecord.self) { byHand += 1 }
         }
         // Negative enum values (ten-byte varints) go to SwiftProtobuf; most records are read by hand.
@@ -57,6 +97,28 @@ import Testing
         #expect(Self.readByHand(try encodeRecord(upload), as: PBSendUnitUploaded.self))
         #expect(Self.readByHand(try encodeRecord(unit), as: PBUnitRecord.self))
         #expect(try PBUnitRecord(recordBytes: try encodeRecord(unit)) == unit)
+
+        // A rebuild reads the upload by hand too, without the files' names and hashes, the signature or the
+        // origin, and keeps everything the projections fold.
+        upload.origin = "ipv4:192.0.2.7:50412"
+        #expect(Self.readByHand(try encodeRecord(upload), as: PBSendUnitUploaded.self, folding: true))
+        let folded = try PBSendUnitUploaded(foldedBytes: try encodeRecord(upload))
+        #expect(folded.files.map(\.name) == ["", ""] && folded.files.allSatisfy(\.sha256.isEmpty) && folded.signatureDer.isEmpty && folded.origin.isEmpty)
+        #expect(folded.files.map(\.size) == [10_240, 10_240] && folded.files.map(\.kind) == ["UPPLAN", "UPPLAN"])
+        #expect((folded.sender, folded.recipient, folded.signerSerial, folded.definitionID, folded.manifestSha256) ==
+                (upload.sender, upload.recipient, upload.signerSerial, upload.definitionID, upload.manifestSha256))
+        var download = PBSendUnitDownloaded()
+        (download.unit, download.recipient, download.files, download.sender, download.origin) = (42, "1310000002", [file.name], "1310000001", "ipv4:192.0.2.8:1")
+        #expect(Self.readByHand(try encodeRecord(download), as: PBSendUnitDownloaded.self))
+        #expect(try PBSendUnitDownloaded(foldedBytes: try encodeRecord(download)) == {
+            var m = download
+            (m.files, m.origin) = ([], "")
+            return m
+        }())
+        var refusal = PBSendUnitRefused()
+        (refusal.sender, refusal.recipient, refusal.code, refusal.reason) = ("1310000001", "1310000002", 1008, "3 errors: …")
+        #expect(Self.readByHand(try encodeRecord(refusal), as: PBSendUnitRefused.self, folding: true))
+        #expect(try PBSendUnitRefused(foldedBytes: try encodeRecord(refusal)).reason.isEmpty)
     }
 
     @Test func damagedRecordsDecodeAsSwiftProtobufDecodesThem() throws {
@@ -76,6 +138,25 @@ import Testing
             }
             Self.check(bytes, as: PBUnitRecord.self)
             Self.check(bytes, as: PBSendUnitUploaded.self)
+        }
+    }
+
+    @Test func damagedEventBodiesDecodeAsSwiftProtobufDecodesThem() throws {
+        var v = Encoding.Values()
+        var random = SplitMix64(seed: 0xB0D1E5)
+        for round in 0 ..< 3_000 {
+            var bytes = try [encodeRecord(Encoding.upload(&v)), encodeRecord(Self.downloaded(&v)), encodeRecord(Self.refused(&v))][round % 3]
+            guard !bytes.isEmpty else { continue }
+            let at = Int(random.next() % UInt64(bytes.count))
+            switch round / 3 % 6 {
+            case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+            case 1: bytes.removeSubrange(at...)
+            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
+            case 3: bytes += bytes
+            case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]
+            default: bytes = Array(bytes[at...] + bytes[..<at])
+            }
+            Self.checkEventBodies(bytes)
         }
     }
 }

@@ -29,6 +29,9 @@ protocol ProjectionState {
     mutating func put(_ key: StateKey, _ value: [UInt8])
     /// Removes `key`.
     mutating func delete(_ key: StateKey)
+    /// Stores `record` under `key`, encoded by hand (`HandEncodedRecord`): the rebuild encodes into a buffer
+    /// it keeps, the live state into the bytes its write carries.
+    mutating func put(_ key: StateKey, record: some HandEncodedRecord) throws
 }
 
 /// Deterministic protobuf bytes (no maps are used in records, so field order is fixed).

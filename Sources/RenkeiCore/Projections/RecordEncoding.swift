@@ -23,7 +23,7 @@ extension HandEncodedRecord {
 }
 
 extension ProjectionState {
-    /// Stores `record` under `key`, encoded by hand.
+    /// Stores `record` under `key`, encoded by hand into bytes of its own.
     mutating func put(_ key: StateKey, record: some HandEncodedRecord) throws {
         put(key, try record.recordBytes())
     }
@@ -35,6 +35,9 @@ struct ProtoWriter {
     private(set) var bytes: [UInt8] = []
 
     init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+
+    /// Empties the writer, keeping its capacity.
+    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
     private mutating func varint(_ value: UInt64) {
         var value = value
