@@ -66,11 +66,19 @@ public struct SendUnitSignature: Hashable, Sendable {
         try CryptoLimits.check(manifest.count, within: Self.maximumManifestBytes, "a manifest")
         let signer: Certificate, certificates: [Certificate], fingerprint: SHA256Digest?
         if let cache, let parts = CMSCertificateSplit.split(der) {
-            // Certificates seen before are not decoded again: the signature is checked with the parsed ones.
-            var parsed: [(Certificate, SHA256Digest)] = []
+            // Certificates seen before are not decoded again: the signature is checked with the parsed ones,
+            // in its plain form without OpenSSL's CMS code (`PlainSignedData`), else by `CMS_verify`.
+            var parsed: [VerifiedSignerCache.ParsedCertificate] = []
             for certificateDER in parts.certificates.prefix(CryptoLimits.maximumChainLength) { parsed.append(try cache.certificate(der: certificateDER)) }
-            (signer, certificates) = try verifySignature(manifest: manifest, cms: parts.stripped, certificates: parsed.map(\.0))
-            fingerprint = parsed.first { $0.0 === signer || $0.0 == signer }?.1 ?? SHA256.hash(signer.der)
+            let candidates = parsed.count == parts.certificates.count ? parsed.compactMap(\.candidate) : []
+            if candidates.count == parsed.count, let plain = PlainSignedData.signer(of: parts.stripped, manifest: manifest, candidates: candidates),
+               let entry = parsed.first(where: { $0.certificate === plain }) {
+                try entry.profile.get()
+                (signer, certificates) = (plain, parsed.map(\.certificate))
+            } else {
+                (signer, certificates) = try verifySignature(manifest: manifest, cms: parts.stripped, certificates: parsed.map(\.certificate))
+            }
+            fingerprint = parsed.first { $0.certificate === signer || $0.certificate == signer }?.fingerprint ?? SHA256.hash(signer.der)
         } else {
             (signer, certificates) = try verifySignature(manifest: manifest)
             fingerprint = cache.map { _ in SHA256.hash(signer.der) }

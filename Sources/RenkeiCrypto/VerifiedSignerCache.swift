@@ -14,7 +14,7 @@ public final class VerifiedSignerCache: Sendable {
     }
 
     private let entries = Mutex<[SHA256Digest: Entry]>([:])
-    private let certificates = Mutex<[SHA256Digest: Certificate]>([:])
+    private let certificates = Mutex<[SHA256Digest: ParsedCertificate]>([:])
     private let capacity: Int
 
     /// An empty cache of at most `capacity` signers.
@@ -33,17 +33,28 @@ public final class VerifiedSignerCache: Sendable {
         }
     }
 
-    /// The certificate whose DER is `der`, parsed once (later calls with the same bytes return it), and the
-    /// SHA-256 of the bytes.
-    func certificate(der: [UInt8]) throws(CryptoError) -> (Certificate, SHA256Digest) {
+    /// A certificate parsed once: the certificate, the SHA-256 of its DER, and how a signature names it.
+    struct ParsedCertificate {
+        let certificate: Certificate
+        let fingerprint: SHA256Digest
+        /// Nil when its DER is not plain (signatures it made take `CMS_verify`'s path).
+        let candidate: PlainSignedData.Candidate?
+        /// Whether it has an office certificate's shape (`SendUnitSignature.checkProfile`), which never changes.
+        let profile: Result<Void, CryptoError>
+    }
+
+    /// The certificate whose DER is `der`, parsed once (later calls with the same bytes return it).
+    func certificate(der: [UInt8]) throws(CryptoError) -> ParsedCertificate {
         let fingerprint = SHA256.hash(der)
-        if let known = certificates.withLock({ $0[fingerprint] }) { return (known, fingerprint) }
+        if let known = certificates.withLock({ $0[fingerprint] }) { return known }
         let certificate = try Certificate(der: der)
+        let parsed = ParsedCertificate(certificate: certificate, fingerprint: fingerprint, candidate: PlainSignedData.Candidate(certificate, der: der),
+                                       profile: Result { () throws(CryptoError) in try SendUnitSignature.checkProfile(of: certificate) })
         certificates.withLock { certificates in
             if certificates.count >= capacity { certificates.removeAll(keepingCapacity: true) }
-            certificates[fingerprint] = certificate
+            certificates[fingerprint] = parsed
         }
-        return (certificate, fingerprint)
+        return parsed
     }
 
     /// The signers held.
