@@ -70,15 +70,17 @@ public struct SendUnitSignature: Hashable, Sendable {
             // in its plain form without OpenSSL's CMS code (`PlainSignedData`), else by `CMS_verify`.
             var parsed: [VerifiedSignerCache.ParsedCertificate] = []
             for certificateDER in parts.certificates.prefix(CryptoLimits.maximumChainLength) { parsed.append(try cache.certificate(der: certificateDER)) }
-            let candidates = parsed.count == parts.certificates.count ? parsed.compactMap(\.candidate) : []
-            if candidates.count == parsed.count, let plain = PlainSignedData.signer(of: parts.stripped, manifest: manifest, candidates: candidates),
+            // (Every certificate the signature carries, each in plain DER, or CMS_verify's path.)
+            let candidates = parsed.compactMap(\.candidate)
+            if parsed.count == parts.certificates.count, candidates.count == parsed.count,
+               let plain = PlainSignedData.signer(of: parts.stripped, manifest: manifest, candidates: candidates),
                let entry = parsed.first(where: { $0.certificate === plain }) {
                 try entry.profile.get()
-                (signer, certificates) = (plain, parsed.map(\.certificate))
+                (signer, certificates, fingerprint) = (plain, parsed.map(\.certificate), entry.fingerprint)
             } else {
                 (signer, certificates) = try verifySignature(manifest: manifest, cms: parts.stripped, certificates: parsed.map(\.certificate))
+                fingerprint = parsed.first { $0.certificate === signer || $0.certificate == signer }?.fingerprint ?? SHA256.hash(signer.der)
             }
-            fingerprint = parsed.first { $0.certificate === signer || $0.certificate == signer }?.fingerprint ?? SHA256.hash(signer.der)
         } else {
             (signer, certificates) = try verifySignature(manifest: manifest)
             fingerprint = cache.map { _ in SHA256.hash(signer.der) }
