@@ -30,8 +30,10 @@ public final class LMDBEventStore: EventStore {
         public var mapSize = 1 << 40
         /// The most read transactions open at once, across processes.
         public var maximumReaders = 1024
-        /// The zstd level for bodies and files.
+        /// The zstd level for files.
         public var compressionLevel: Int32 = Zstd.defaultLevel
+        /// The zstd level for event bodies.
+        public var bodyCompressionLevel: Int32 = Zstd.bodyLevel
         /// The most writes the writer commits in one transaction.
         public var maximumBatchSize = 1024
         /// The most bytes of writes in one transaction (one larger write still commits alone).
@@ -263,7 +265,7 @@ public final class LMDBEventStore: EventStore {
         let dictionaries = try write.dictionaries.map { bytes in
             do { return try ZstdDictionary(bytes: bytes) } catch { throw StoreError(.invalidArgument, "not a zstd dictionary: \(error)") }
         }
-        let frames = write.events.map { Zstd.compress($0.body, level: configuration.compressionLevel) }
+        let frames = write.events.map { Zstd.compress($0.body, level: configuration.bodyCompressionLevel) }
         let prepared = PreparedWrite(write: write, frames: frames, dictionaries: dictionaries, size: size)
         try await admission.acquire(size)
         return try await withCheckedThrowingContinuation { continuation in

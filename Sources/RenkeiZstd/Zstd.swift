@@ -9,6 +9,12 @@ public enum Zstd {
     /// zstd's default level, a good balance for the log.
     public static let defaultLevel: Int32 = 3
 
+    /// The level for the log's event bodies: records of a kilobyte or two, most of an upload's a signature
+    /// and certificates that do not compress. zstd's fast level -1 makes them as small as level 1 and within
+    /// 2 % of level 3, in a third of level 3's time (2.6 against 7.7 µs for an upload's 1.6 KB body here,
+    /// where level 3 spends longer on it than on a 10 KiB file).
+    public static let bodyLevel: Int32 = -1
+
     /// The levels zstd accepts.
     public static var levels: ClosedRange<Int32> { ZSTD_minCLevel()...ZSTD_maxCLevel() }
 
