@@ -56,31 +56,55 @@ struct TableChanges {
 
 /// A table's changes in a published change set: frozen, with the keys sorted for ordered reads.
 struct FrozenTable: Sendable {
+    /// A key's newest word: its value, or nil when it was deleted.
+    struct Entry: Sendable {
+        let key: StoreKey
+        let value: [UInt8]?
+    }
+
     let cleared: Bool
     let values: [StoreKey: [UInt8]?]
     /// `values` in LMDB's key order, for ordered reads.
-    let sorted: [(key: StoreKey, value: [UInt8]?)]
+    let sorted: [Entry]
 
     init(_ changes: TableChanges) {
-        self.init(cleared: changes.cleared, values: changes.values)
+        cleared = changes.cleared
+        values = changes.values
+        sorted = changes.values.map { Entry(key: $0.key, value: $0.value) }.sorted { StoreKey.precedes($0.key, $1.key) }
     }
 
-    private init(cleared: Bool, values: [StoreKey: [UInt8]?]) {
+    private init(cleared: Bool, sorted: [Entry]) {
         self.cleared = cleared
+        self.sorted = sorted
+        var values: [StoreKey: [UInt8]?] = [:]
+        values.reserveCapacity(sorted.count)
+        for entry in sorted { values[entry.key] = .some(entry.value) }
         self.values = values
-        sorted = values.map { ($0.key, $0.value) }.sorted { StoreKey.precedes($0.key, $1.key) }
     }
 
-    /// The tables' changes in order (oldest first) as one: each key's newest word.
+    /// The tables' changes in order (oldest first) as one: each key's newest word. The tables are already
+    /// in key order, so they are merged, not sorted again: the smallest key at the tables' heads comes next,
+    /// from the newest table holding it.
     static func merged(_ tables: [FrozenTable]) -> FrozenTable {
         let start = tables.lastIndex(where: \.cleared) ?? 0
-        let run = tables[start...]
-        var values: [StoreKey: [UInt8]?] = [:]
-        values.reserveCapacity(run.reduce(0) { $0 + $1.values.count })
-        for table in run.reversed() {
-            for (key, value) in table.values where values[key] == nil { values[key] = .some(value) }
+        let run = Array(tables[start...])
+        var heads = [Int](repeating: 0, count: run.count)
+        var merged: [Entry] = []
+        merged.reserveCapacity(run.reduce(0) { $0 + $1.sorted.count })
+        while true {
+            // The newest table whose head is smallest: scanning newest first, only a strictly smaller key wins.
+            var best = -1
+            for index in run.indices.reversed() where heads[index] < run[index].sorted.count {
+                if best < 0 || StoreKey.precedes(run[index].sorted[heads[index]].key, run[best].sorted[heads[best]].key) { best = index }
+            }
+            guard best >= 0 else { break }
+            let entry = run[best].sorted[heads[best]]
+            merged.append(entry)
+            for index in run.indices where heads[index] < run[index].sorted.count && run[index].sorted[heads[index]].key == entry.key {
+                heads[index] += 1
+            }
         }
-        return FrozenTable(cleared: tables[start].cleared, values: values)
+        return FrozenTable(cleared: run[0].cleared, sorted: merged)
     }
 
     /// The index of the first key at or after `bound` (0 for nil).

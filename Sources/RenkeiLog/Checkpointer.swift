@@ -248,11 +248,11 @@ extension LogStore {
     /// Applies one table's changes to LMDB, in key order (a checkpoint's, or recovery's at open).
     func apply(_ table: FrozenTable, to database: Database, _ txn: WriteTransaction) throws {
         if table.cleared { try txn.clear(database) }
-        for (key, value) in table.sorted {
-            if let value {
-                try txn.put(database, key: key.bytes, value: value)
+        for entry in table.sorted {
+            if let value = entry.value {
+                try txn.put(database, key: entry.key.bytes, value: value)
             } else {
-                _ = try txn.delete(database, key: key.bytes)
+                _ = try txn.delete(database, key: entry.key.bytes)
             }
         }
     }
