@@ -51,10 +51,10 @@ extension Platform {
     private func acceptUpload(_ request: UploadRequest, sender: OfficeNumber, actor: Actor, requestID: RequestID) async throws -> UploadReceipt {
         let now = configuration.clock()
         let day = CivilDay(now)
-        let (inspected, validateTime, verifyTime) = try InspectedUpload.inspect(request, sender: sender, store: store, configuration: configuration, signers: signers,
-                                                                                       dictionaries: try await dictionaryIDs(), now: now)
+        let (inspected, stages) = try InspectedUpload.inspect(request, sender: sender, store: store, configuration: configuration, signers: signers,
+                                                              dictionaries: try await dictionaryIDs(), now: now, timed: statistics.timesNextUpload())
         let decided = UploadStatistics.wall()
-        defer { statistics.record(validate: validateTime, verify: verifyTime, commit: UploadStatistics.wall() - decided) }
+        defer { statistics.record(stages: stages, commit: UploadStatistics.wall() - decided) }
         let (repeated, receipt) = try await execute(by: actor, request: requestID) { decision, reader -> UploadReceipt? in
             let event = inspected.event
             // Everything the checks below read, in one go.
