@@ -25,6 +25,11 @@ public struct StandardDefinition: Sendable {
     /// The members of each `sendUnits` entry as ``SendUnit/matchingDefinition(in:)`` compares them, in the same
     /// order, built once rather than for every unit checked.
     let sendUnitMembers: [Set<String>]
+    /// A bit for each member any `sendUnits` entry has, and each entry's members as bits (in `sendUnits`'
+    /// order): which combinations hold a unit's files is then a mask test per entry, with no set of
+    /// strings built for each unit checked.
+    let memberBits: [String: UInt64]
+    let sendUnitMasks: [UInt64]
 
     /// The v4.1 definition from layouts.json.
     public static let v41: StandardDefinition = {
@@ -80,6 +85,11 @@ public struct StandardDefinition: Sendable {
                                kinds: (unit["kinds"] as? [String] ?? []).map(FileKind.init(rawValue:)))
         }
         sendUnitMembers = sendUnits.map(SendUnit.members(of:))
+        let distinct = Set(sendUnitMembers.joined()).sorted()
+        guard distinct.count <= 64 else { throw DefinitionError(reason: "sendUnits name \(distinct.count) kinds of member; at most 64") }
+        let bits = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, UInt64(1) << UInt64($0)) })
+        memberBits = bits
+        sendUnitMasks = sendUnitMembers.map { members in members.reduce(0) { $0 | bits[$1]! } }
         layoutPlans = layouts.mapValues { LayoutPlan(layout: $0, codeLists: lists) }
         var rules: [String: CheckRule] = [:]
         for rule in root["checkRules"] as? [[String: Any]] ?? [] {

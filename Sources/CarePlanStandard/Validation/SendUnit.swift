@@ -93,12 +93,22 @@ public struct SendUnit: Hashable, Sendable {
 
     /// The allowed combination this unit fits (the smallest one), or `nil` when none allows it.
     public func matchingDefinition(in definition: StandardDefinition = .v41) -> SendUnitDefinition? {
-        let present = Set(files.map(Self.member))
+        matchingIndex(in: definition).map { definition.sendUnits[$0] }
+    }
+
+    /// The index in `definition.sendUnits` of the combination this unit fits (the first of the smallest that
+    /// hold every member present).
+    func matchingIndex(in definition: StandardDefinition) -> Int? {
         guard files.count < 2 || Set(files.map(Self.identity)).count == files.count else { return nil }
-        // The first of the smallest combinations that hold every member present.
-        var best: SendUnitDefinition?
-        for (unit, members) in zip(definition.sendUnits, definition.sendUnitMembers) where present.isSubset(of: members) {
-            if best.map({ unit.kinds.count < $0.kinds.count }) ?? true { best = unit }
+        var present: UInt64 = 0
+        for file in files {
+            // A member no combination has: none allows the unit.
+            guard let bit = definition.memberBits[Self.member(file)] else { return nil }
+            present |= bit
+        }
+        var best: Int?
+        for (index, mask) in definition.sendUnitMasks.enumerated() where present & ~mask == 0 {
+            if best.map({ definition.sendUnits[index].kinds.count < definition.sendUnits[$0].kinds.count }) ?? true { best = index }
         }
         return best
     }
@@ -128,7 +138,7 @@ public struct SendUnit: Hashable, Sendable {
             add(.unit, .error, "連番 \(serialText) に同じ種別のファイルが複数あります（\(duplicates.joined(separator: ", "))）。",
                 "Serial \(serialText) holds more than one file of kind \(duplicates.joined(separator: ", ")).")
         }
-        guard let unit = matchingDefinition(in: definition) else {
+        guard let index = matchingIndex(in: definition) else {
             if duplicates.isEmpty {
                 add(.combination, .error, "添付ファイルの組み合わせが正しくありません（連番 \(serialText): \(members.sorted().joined(separator: ", "))）。",
                     "The combination of files is not allowed (serial \(serialText): \(members.sorted().joined(separator: ", "))).")
@@ -136,7 +146,8 @@ public struct SendUnit: Hashable, Sendable {
             return findings
         }
         // The family image is optional in practice; its absence is not worth a warning.
-        let missing = Self.members(of: unit).subtracting(members).subtracting(["UPKIHON_IMAGE"]).sorted()
+        let unit = definition.sendUnits[index]
+        let missing = definition.sendUnitMembers[index].subtracting(members).subtracting(["UPKIHON_IMAGE"]).sorted()
         if !missing.isEmpty {
             add(.combination, .warning, "送信単位 \(unit.id) のファイルが揃っていません。不足: \(missing.joined(separator: ", "))",
                 "Send unit \(unit.id) is incomplete; missing: \(missing.joined(separator: ", ")).")
