@@ -53,7 +53,7 @@ struct Append: AsyncParsableCommand {
     @Option(help: "How long to append, in seconds.") var seconds = 10.0
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
     @Option(name: .customLong("wal-mib"), help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
-    @Option(help: "The zstd level for files and bodies (the store's default: 3).") var compressionLevel: Int32 = 3
+    @Option(help: "The zstd level for files (the store's default: 3).") var compressionLevel: Int32 = 3
     @Flag(help: "Then reopen the store and read everything back in order, each event with its file; adds replay_rate.") var replay = false
 
     func validate() throws {
@@ -148,6 +148,8 @@ struct Uploads: AsyncParsableCommand {
     @Option(help: "An empty or new data folder for the store.") var folder: String
     @Option(help: "Concurrent callers, each awaiting its receipt.") var callers = 16
     @Option(help: "How long to upload, in seconds.") var seconds = 10.0
+    @Option(help: "The zstd level for files (the store's default: 3).") var compressionLevel: Int32 = 3
+    @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
 
     func validate() throws {
         guard (1...1024).contains(callers) else { throw ValidationError("--callers: 1 to 1024") }
@@ -157,6 +159,8 @@ struct Uploads: AsyncParsableCommand {
     func run() async throws {
         var configuration = LMDBEventStore.Configuration()
         configuration.keySpaces = Platform.keySpaces
+        configuration.compressionLevel = compressionLevel
+        configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
         let store = try LMDBEventStore(path: folder, configuration: configuration)
         let workload = try await UploadWorkload(store: store, units: 600)
         let before = (workload.platform.statistics.totals, UploadWorkload.processCPU())
