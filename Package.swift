@@ -197,7 +197,7 @@ let package = Package(
         // Durable appends through the storage protocol, for the side-by-side comparison (Tools/side-by-side).
         .executableTarget(
             name: "renkei-storebench",
-            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", "RenkeiCore", "RenkeiWorkload",
+            dependencies: ["RenkeiLog", "RenkeiStore", "RenkeiModel", "RenkeiCrypto", "CarePlanStandard", "RenkeiCore", "RenkeiWorkload", "RenkeiHost",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/renkei-storebench"
         ),

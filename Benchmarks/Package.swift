@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RenkeiCore", package: "Renkei"),
                 .product(name: "RenkeiWorkload", package: "Renkei"),
+                .product(name: "RenkeiHost", package: "Renkei"),
                 .product(name: "RenkeiLog", package: "Renkei"),
                 .product(name: "RenkeiStore", package: "Renkei"),
                 .product(name: "RenkeiCrypto", package: "Renkei"),

@@ -14,6 +14,7 @@ import CarePlanStandard
 import Foundation
 import RenkeiCore
 import RenkeiCrypto
+import RenkeiHost
 import RenkeiLog
 import RenkeiModel
 import RenkeiStore
@@ -54,6 +55,7 @@ struct Append: AsyncParsableCommand {
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
     @Option(name: .customLong("wal-mib"), help: "The write-ahead log's size in MiB (the store's default: 256).") var walMiB = 256
     @Option(help: "The zstd level for files (the store's default: 3).") var compressionLevel: Int32 = 3
+    @Option(help: "Microseconds the writer waits for clients to join a group commit (the store's default).") var groupCommitWindow: Int?
     @Flag(help: "Then reopen the store and read everything back in order, each event with its file; adds replay_rate.") var replay = false
 
     func validate() throws {
@@ -69,6 +71,7 @@ struct Append: AsyncParsableCommand {
         configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
         configuration.writeAheadLogSize = walMiB << 20
         configuration.compressionLevel = compressionLevel
+        if let groupCommitWindow { configuration.groupCommitWindow = .microseconds(groupCommitWindow) }
         let store = try LMDBEventStore(path: folder, configuration: configuration)
         let files = payloads(count: 64)
         let counter = Counter()
@@ -150,6 +153,7 @@ struct Uploads: AsyncParsableCommand {
     @Option(help: "How long to upload, in seconds.") var seconds = 10.0
     @Option(help: "The zstd level for files (the store's default: 3).") var compressionLevel: Int32 = 3
     @Option(help: "Seconds between checkpoints (the store's default: 1).") var checkpointInterval = 1.0
+    @Option(help: "Microseconds the writer waits for callers to join a group commit (the platform's: 1000).") var groupCommitWindow: Int?
 
     func validate() throws {
         guard (1...1024).contains(callers) else { throw ValidationError("--callers: 1 to 1024") }
@@ -157,23 +161,23 @@ struct Uploads: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration = LMDBEventStore.Configuration()
-        configuration.keySpaces = Platform.keySpaces
+        var configuration = PlatformStore.lmdbConfiguration()
         configuration.compressionLevel = compressionLevel
         configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+        if let groupCommitWindow { configuration.groupCommitWindow = .microseconds(groupCommitWindow) }
         let store = try LMDBEventStore(path: folder, configuration: configuration)
         let workload = try await UploadWorkload(store: store, units: 600)
-        let before = (workload.platform.statistics.totals, UploadWorkload.processCPU())
+        let before = (workload.platform.statistics.totals, UploadWorkload.processCPU(), store.writerStatistics.commits)
         let clock = ContinuousClock()
         let started = clock.now
         let uploads = try await workload.run(until: started + .milliseconds(Int(seconds * 1000)), callers: callers)
         let elapsed = started.duration(to: clock.now)
-        let after = (workload.platform.statistics.totals, UploadWorkload.processCPU())
+        let after = (workload.platform.statistics.totals, UploadWorkload.processCPU(), store.writerStatistics.commits)
         await store.close()
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let count = max(1, after.0.uploads - before.0.uploads)
         func micros(_ nanos: Int) -> String { String(format: "%.1f", Double(nanos) / 1000 / Double(count)) }
-        print(#"{"engine":"lmdb","path":"domain","callers":\#(callers),"uploads":\#(uploads),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(uploads) / wall)),"cpu_us_per_upload":\#(micros(after.1 - before.1)),"validate_cpu_us":\#(micros(after.0.validateNanoseconds - before.0.validateNanoseconds)),"verify_cpu_us":\#(micros(after.0.verifyNanoseconds - before.0.verifyNanoseconds)),"decide_commit_wall_us":\#(micros(after.0.commitNanoseconds - before.0.commitNanoseconds))}"#)
+        print(#"{"engine":"lmdb","path":"domain","callers":\#(callers),"uploads":\#(uploads),"seconds":\#(String(format: "%.3f", wall)),"rate":\#(String(format: "%.1f", Double(uploads) / wall)),"cpu_us_per_upload":\#(micros(after.1 - before.1)),"validate_cpu_us":\#(micros(after.0.validateNanoseconds - before.0.validateNanoseconds)),"verify_cpu_us":\#(micros(after.0.verifyNanoseconds - before.0.verifyNanoseconds)),"decide_commit_wall_us":\#(micros(after.0.commitNanoseconds - before.0.commitNanoseconds)),"group_commits":\#(after.2 - before.2)}"#)
     }
 }
 

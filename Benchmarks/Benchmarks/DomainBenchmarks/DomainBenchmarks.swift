@@ -12,6 +12,7 @@ import CarePlanStandard
 import Foundation
 import RenkeiCore
 import RenkeiCrypto
+import RenkeiHost
 import RenkeiLog
 import RenkeiModel
 import RenkeiStore
@@ -185,9 +186,7 @@ enum RebuildTraffic {
 enum UploadFixture {
     private static let made = Task { () async throws -> UploadWorkload in
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("renkei-bench-upload-\(UUID().uuidString)").path
-        var configuration = LMDBEventStore.Configuration()
-        configuration.keySpaces = Platform.keySpaces
-        return try await UploadWorkload(store: try LMDBEventStore(path: folder, configuration: configuration))
+        return try await UploadWorkload(store: try LMDBEventStore(path: folder, configuration: PlatformStore.lmdbConfiguration()))
     }
 
     static func shared() async throws -> UploadWorkload { try await made.value }
