@@ -75,7 +75,8 @@ struct WriteApplier {
         }
         var changes = write.changes
         if let derive = write.derivedChanges {
-            let derived = try derive(CommitContext(events: envelopes, treeSize: state.frontier.size, root: state.frontier.root))
+            let frontier = state.frontier
+            let derived = try derive(CommitContext(events: envelopes, treeSize: frontier.size, root: frontier.root))
             for change in derived {
                 _ = try change.validate(limits: limits) { _ = try store.database($0) }
             }

@@ -278,7 +278,8 @@ final class PostgresWriter: Sendable {
             decision.events.append((decision.sequence, record))
             envelopes.append(envelope)
         }
-        let context = CommitContext(events: envelopes, treeSize: decision.frontier.size, root: decision.frontier.root)
+        let frontier = decision.frontier
+        let context = CommitContext(events: envelopes, treeSize: frontier.size, root: frontier.root)
         let derived = try write.derivedChanges?(context) ?? []
         for change in derived {
             _ = try change.validate(limits: configuration.limits) { space in

@@ -104,7 +104,8 @@ public final class InMemoryEventStore: EventStore {
             frontier.append(leafHash: MerkleHash.leaf(EventRecord.encode(envelope: envelope, body: event.body))) { nodes.append(($0, $1)) }
             envelopes.append(envelope)
         }
-        let context = CommitContext(events: envelopes, treeSize: frontier.size, root: frontier.root)
+        let final = frontier
+        let context = CommitContext(events: envelopes, treeSize: final.size, root: final.root)
         let derived = try write.derivedChanges?(context) ?? []
         for change in derived { _ = try change.validate(limits: limits) { space in
             guard state.keySpaces[space] != nil else { throw StoreError(.unknownKeySpace, "\(space) was not declared") }

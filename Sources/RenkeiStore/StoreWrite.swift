@@ -52,14 +52,16 @@ public struct CommitContext: Sendable {
     public let events: [EventEnvelope]
     /// The tree size after the write's events (the log's end).
     public let treeSize: UInt64
-    /// The Merkle root at `treeSize`, from the writer's frontier (no reads).
-    public let root: SHA256Digest
+    /// The Merkle root at `treeSize`, from the writer's frontier (no reads), computed when asked: most
+    /// writes never ask, and it costs a hash per level of the tree.
+    public var root: SHA256Digest { computeRoot() }
+    private let computeRoot: @Sendable () -> SHA256Digest
 
-    /// A context (engines make these).
-    public init(events: [EventEnvelope], treeSize: UInt64, root: SHA256Digest) {
+    /// A context (engines make these); `root` is evaluated only if a derivation reads it.
+    public init(events: [EventEnvelope], treeSize: UInt64, root: @escaping @autoclosure @Sendable () -> SHA256Digest) {
         self.events = events
         self.treeSize = treeSize
-        self.root = root
+        self.computeRoot = root
     }
 }
 
