@@ -52,6 +52,42 @@ import Testing
         return m
     }
 
+    static func office(_ v: inout Encoding.Values) -> PBOfficeRecord {
+        var m = PBOfficeRecord()
+        (m.officeNumber, m.name, m.prefecture, m.billingLoginID) = (v.text(), v.text(), v.u32(), v.text())
+        m.serviceKinds = (0 ..< Int(v.random.next() % 4)).map { _ in v.text() }
+        if v.flag() { (m.contact.person, m.contact.phone, m.contact.email, m.contact.address) = (v.text(), v.text(), v.text(), v.text()) }
+        m.status = PBRegistrationStatus(rawValue: v.enumeration())!
+        (m.statusReason, m.requestedSequence, m.requestedMicros, m.decidedMicros) = (v.text(), v.u64(), v.i64(), v.i64())
+        return m
+    }
+
+    static func license(_ v: inout Encoding.Values) -> PBLicenseRecord {
+        var m = PBLicenseRecord()
+        (m.officeNumber, m.status) = (v.text(), PBLicenseStatus(rawValue: v.enumeration())!)
+        if v.flag() { m.periodStart.yyyymmdd = v.u32() }
+        if v.flag() { m.periodEnd.yyyymmdd = v.u32() }
+        (m.cancelled, m.settlement, m.reason, m.lastSequence) = (v.flag(), PBSettlement(rawValue: v.enumeration())!, v.text(), v.u64())
+        return m
+    }
+
+    static func certificate(_ v: inout Encoding.Values) -> PBCertificateRecord {
+        var m = PBCertificateRecord()
+        if v.flag() {
+            (m.issued.serial, m.issued.fingerprint, m.issued.notBeforeMicros, m.issued.notAfterMicros) = (v.text(), v.data(), v.i64(), v.i64())
+            (m.issued.officeNumber, m.issued.role, m.issued.subject) = (v.text(), v.text(), v.text())
+        }
+        (m.issuedSequence, m.revoked, m.revocationReason, m.revokedSequence) = (v.u64(), v.flag(), v.text(), v.u64())
+        return m
+    }
+
+    /// The records a decision reads for every upload, decoded every way.
+    static func checkDecisionRecords(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        check(bytes, as: PBOfficeRecord.self, sourceLocation: sourceLocation)
+        check(bytes, as: PBLicenseRecord.self, sourceLocation: sourceLocation)
+        check(bytes, as: PBCertificateRecord.self, sourceLocation: sourceLocation)
+    }
+
     /// The three event bodies a rebuild reads folded, damaged or not, each decoded every way.
     static func checkEventBodies(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
         check(bytes, as: PBSendUnitUploaded.self, sourceLocation: sourceLocation)
@@ -78,6 +114,9 @@ import Testing
             Self.checkEventBodies(try encodeRecord(Self.downloaded(&v)))
             Self.checkEventBodies(try encodeRecord(Self.refused(&v)))
             if Self.readByHand(try encodeRecord(unit), as: PBUnitRecord.self) { byHand += 1 }
+            Self.checkDecisionRecords(try encodeRecord(Self.office(&v)))
+            Self.checkDecisionRecords(try encodeRecord(Self.license(&v)))
+            Self.checkDecisionRecords(try encodeRecord(Self.certificate(&v)))
         }
         // Negative enum values (ten-byte varints) go to SwiftProtobuf; most records are read by hand.
         #expect(byHand > 500, "\(byHand) of 2,000 units read by hand")
@@ -158,5 +197,30 @@ import Testing
             }
             Self.checkEventBodies(bytes)
         }
+    }
+
+    @Test func damagedDecisionRecordsDecodeAsSwiftProtobufDecodesThem() throws {
+        var v = Encoding.Values()
+        var random = SplitMix64(seed: 0xDEC1DE)
+        var byHand = 0
+        for round in 0 ..< 3_000 {
+            let records = [try encodeRecord(Self.office(&v)), try encodeRecord(Self.license(&v)), try encodeRecord(Self.certificate(&v))]
+            var bytes = records[round % 3]
+            if [Self.readByHand(bytes, as: PBOfficeRecord.self), Self.readByHand(bytes, as: PBLicenseRecord.self),
+                Self.readByHand(bytes, as: PBCertificateRecord.self)][round % 3] { byHand += 1 }
+            guard !bytes.isEmpty else { continue }
+            let at = Int(random.next() % UInt64(bytes.count))
+            switch round / 3 % 6 {
+            case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+            case 1: bytes.removeSubrange(at...)
+            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
+            case 3: bytes += bytes
+            case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]
+            default: bytes = Array(bytes[at...] + bytes[..<at])
+            }
+            Self.checkDecisionRecords(bytes)
+        }
+        // Whole records in their own form are read by hand (but those with a negative enum value).
+        #expect(byHand > 1_500, "\(byHand) of 3,000 decision records read by hand")
     }
 }

@@ -307,3 +307,111 @@ extension PBUnitRecord: HandDecodedRecord {
         }
     }
 }
+
+// The records every upload's decision reads: both offices, both licences and the signer's certificate.
+
+extension PBOfficeContact: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { _ in false }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            switch number {
+            case 1: guard let value = reader.string(wireType) else { return false }; person = value
+            case 2: guard let value = reader.string(wireType) else { return false }; phone = value
+            case 3: guard let value = reader.string(wireType) else { return false }; email = value
+            case 4: guard let value = reader.string(wireType) else { return false }; address = value
+            default: return false
+            }
+        }
+    }
+}
+
+extension PBOfficeRecord: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { $0 == 3 }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            switch number {
+            case 1: guard let value = reader.string(wireType) else { return false }; officeNumber = value
+            case 2: guard let value = reader.string(wireType) else { return false }; name = value
+            case 3: guard let value = reader.string(wireType) else { return false }; serviceKinds.append(value)
+            case 4: guard let value = reader.uint32(wireType) else { return false }; prefecture = value
+            case 5: guard let value = reader.message(wireType, PBOfficeContact.self) else { return false }; contact = value
+            case 6: guard let value = reader.string(wireType) else { return false }; billingLoginID = value
+            case 7: guard let value = reader.enumeration(wireType, PBRegistrationStatus.self) else { return false }; status = value
+            case 8: guard let value = reader.string(wireType) else { return false }; statusReason = value
+            case 9: guard let value = reader.uint64(wireType) else { return false }; requestedSequence = value
+            case 10: guard let value = reader.int64(wireType) else { return false }; requestedMicros = value
+            case 11: guard let value = reader.int64(wireType) else { return false }; decidedMicros = value
+            default: return false
+            }
+        }
+    }
+}
+
+extension PBDay: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { _ in false }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            guard number == 1, let value = reader.uint32(wireType) else { return false }
+            yyyymmdd = value
+        }
+    }
+}
+
+extension PBLicenseRecord: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { _ in false }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            switch number {
+            case 1: guard let value = reader.string(wireType) else { return false }; officeNumber = value
+            case 2: guard let value = reader.enumeration(wireType, PBLicenseStatus.self) else { return false }; status = value
+            case 3: guard let value = reader.message(wireType, PBDay.self) else { return false }; periodStart = value
+            case 4: guard let value = reader.message(wireType, PBDay.self) else { return false }; periodEnd = value
+            case 5: guard let value = reader.bool(wireType) else { return false }; cancelled = value
+            case 6: guard let value = reader.enumeration(wireType, PBSettlement.self) else { return false }; settlement = value
+            case 7: guard let value = reader.string(wireType) else { return false }; reason = value
+            case 8: guard let value = reader.uint64(wireType) else { return false }; lastSequence = value
+            default: return false
+            }
+        }
+    }
+}
+
+extension PBCertificateIssued: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { _ in false }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            switch number {
+            case 1: guard let value = reader.string(wireType) else { return false }; serial = value
+            case 2: guard let value = reader.data(wireType) else { return false }; fingerprint = value
+            case 3: guard let value = reader.int64(wireType) else { return false }; notBeforeMicros = value
+            case 4: guard let value = reader.int64(wireType) else { return false }; notAfterMicros = value
+            case 5: guard let value = reader.string(wireType) else { return false }; officeNumber = value
+            case 6: guard let value = reader.string(wireType) else { return false }; role = value
+            case 7: guard let value = reader.string(wireType) else { return false }; subject = value
+            default: return false
+            }
+        }
+    }
+}
+
+extension PBCertificateRecord: HandDecodedRecord {
+    mutating func read(from reader: inout ProtoReader) -> Bool {
+        while true {
+            guard let next = reader.field(repeated: { _ in false }) else { return false }
+            guard let (number, wireType) = next else { return true }
+            switch number {
+            case 1: guard let value = reader.message(wireType, PBCertificateIssued.self) else { return false }; issued = value
+            case 2: guard let value = reader.uint64(wireType) else { return false }; issuedSequence = value
+            case 3: guard let value = reader.bool(wireType) else { return false }; revoked = value
+            case 4: guard let value = reader.string(wireType) else { return false }; revocationReason = value
+            case 5: guard let value = reader.uint64(wireType) else { return false }; revokedSequence = value
+            default: return false
+            }
+        }
+    }
+}
