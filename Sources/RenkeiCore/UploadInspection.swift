@@ -119,7 +119,7 @@ struct InspectedUpload: Sendable {
                 }
                 names.append(name)
                 if isCSV {
-                    csv.append(CheckInput(name: file.name, source: .bytes(file.bytes)))
+                    csv.append(CheckInput(name: file.name, parsed: name, source: .bytes(file.bytes)))
                 } else {
                     // The standard's own image kind (UPKIHON_IMAGE): a JPEG under a standard name.
                     _ = try attachmentKind(file, maximumBytes: configuration.maximumAttachmentBytes)

@@ -5,9 +5,19 @@ public struct CheckInput: Sendable {
     /// The bytes.
     public var source: ByteSource
 
+    /// The name parsed already (`FileName.parse(name)`), so the check need not parse it again.
+    var parsedName: FileName?
+
     /// A file to check.
     public init(name: String, source: ByteSource) {
         self.name = name
+        self.source = source
+    }
+
+    /// A file whose name the caller has parsed already: `parsed` must be `FileName.parse(name)`'s result.
+    public init(name: String, parsed: FileName, source: ByteSource) {
+        self.name = name
+        self.parsedName = parsed
         self.source = source
     }
 
@@ -104,7 +114,8 @@ public struct StandardChecker: Sendable {
         var name: FileName?
         var kind: FileKind?
         do {
-            let parsed = try FileName.parse(input.name, definition: definition)
+            let parsed: FileName
+            if let known = input.parsedName { parsed = known } else { parsed = try FileName.parse(input.name, definition: definition) }
             name = parsed
             kind = parsed.kind
             nameFindings = parsed.findings(fileLabel: input.name)
