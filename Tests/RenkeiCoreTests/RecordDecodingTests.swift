@@ -88,6 +88,21 @@ import Testing
         check(bytes, as: PBCertificateRecord.self, sourceLocation: sourceLocation)
     }
 
+    /// `bytes` (not empty) damaged one of six ways.
+    static func damaged(_ bytes: [UInt8], way: Int, _ random: inout SplitMix64) -> [UInt8] {
+        var bytes = bytes
+        let at = Int(random.next() % UInt64(bytes.count))
+        switch way {
+        case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)  // a flipped byte
+        case 1: bytes.removeSubrange(at...)  // cut short
+        case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)  // a byte too many
+        case 3: bytes += bytes  // every field twice: singular ones merge or replace, repeated ones append
+        case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]  // an unknown field
+        default: bytes = Array(bytes[at...] + bytes[..<at])  // fields out of order
+        }
+        return bytes
+    }
+
     /// The three event bodies a rebuild reads folded, damaged or not, each decoded every way.
     static func checkEventBodies(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
         check(bytes, as: PBSendUnitUploaded.self, sourceLocation: sourceLocation)
@@ -166,15 +181,7 @@ import Testing
         for round in 0 ..< 4_000 {
             var bytes = try encodeRecord(Encoding.unit(&v))
             guard !bytes.isEmpty else { continue }
-            let at = Int(random.next() % UInt64(bytes.count))
-            switch round % 6 {
-            case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)  // a flipped byte
-            case 1: bytes.removeSubrange(at...)  // cut short
-            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)  // a byte too many
-            case 3: bytes += bytes  // every field twice: singular ones merge or replace, repeated ones append
-            case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]  // an unknown field
-            default: bytes = Array(bytes[at...] + bytes[..<at])  // fields out of order
-            }
+            bytes = Self.damaged(bytes, way: round % 6, &random)
             Self.check(bytes, as: PBUnitRecord.self)
             Self.check(bytes, as: PBSendUnitUploaded.self)
         }
@@ -186,15 +193,7 @@ import Testing
         for round in 0 ..< 3_000 {
             var bytes = try [encodeRecord(Encoding.upload(&v)), encodeRecord(Self.downloaded(&v)), encodeRecord(Self.refused(&v))][round % 3]
             guard !bytes.isEmpty else { continue }
-            let at = Int(random.next() % UInt64(bytes.count))
-            switch round / 3 % 6 {
-            case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)
-            case 1: bytes.removeSubrange(at...)
-            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
-            case 3: bytes += bytes
-            case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]
-            default: bytes = Array(bytes[at...] + bytes[..<at])
-            }
+            bytes = Self.damaged(bytes, way: round / 3 % 6, &random)
             Self.checkEventBodies(bytes)
         }
     }
@@ -209,15 +208,7 @@ import Testing
             if [Self.readByHand(bytes, as: PBOfficeRecord.self), Self.readByHand(bytes, as: PBLicenseRecord.self),
                 Self.readByHand(bytes, as: PBCertificateRecord.self)][round % 3] { byHand += 1 }
             guard !bytes.isEmpty else { continue }
-            let at = Int(random.next() % UInt64(bytes.count))
-            switch round / 3 % 6 {
-            case 0: bytes[at] ^= UInt8(truncatingIfNeeded: random.next() | 1)
-            case 1: bytes.removeSubrange(at...)
-            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
-            case 3: bytes += bytes
-            case 4: bytes += [0xC0, 0x02, UInt8(truncatingIfNeeded: random.next() % 128)]
-            default: bytes = Array(bytes[at...] + bytes[..<at])
-            }
+            bytes = Self.damaged(bytes, way: round / 3 % 6, &random)
             Self.checkDecisionRecords(bytes)
         }
         // Whole records in their own form are read by hand (but those with a negative enum value).
